@@ -1,0 +1,81 @@
+//! Typed browser errors: launch, CDP calls, and waits that ran out of time.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What went wrong talking to Chromium.
+#[derive(Debug, thiserror::Error)]
+pub enum BrowserError {
+    /// No Chromium binary was found.
+    #[error("Chromium not found ({searched}); {hint}")]
+    NotFound {
+        /// Where we looked.
+        searched: String,
+        /// How to install it.
+        hint: &'static str,
+    },
+    /// Chromium could not be started or never printed its DevTools address.
+    #[error("failed to start Chromium {}: {reason}", path.display())]
+    Launch {
+        /// The binary.
+        path: PathBuf,
+        /// What happened, with the tail of Chromium's stderr.
+        reason: String,
+    },
+    /// The CDP connection could not be made.
+    #[error("failed to connect to Chromium's DevTools at {url}")]
+    Connect {
+        /// The DevTools WebSocket URL.
+        url: String,
+        /// The CDP error.
+        #[source]
+        source: chromiumoxide::error::CdpError,
+    },
+    /// A CDP command failed.
+    #[error("CDP call failed: {what}")]
+    Cdp {
+        /// What we asked for.
+        what: String,
+        /// The CDP error.
+        #[source]
+        source: chromiumoxide::error::CdpError,
+    },
+    /// A wait ran out of time; `what` names what we were waiting for.
+    #[error("timed out after {:.1}s waiting for {what}", after.as_secs_f64())]
+    Timeout {
+        /// The awaited condition.
+        what: String,
+        /// How long we waited.
+        after: Duration,
+    },
+    /// Chromium exited while swgate still needed it.
+    #[error("Chromium exited unexpectedly ({status})")]
+    Exited {
+        /// The exit status, as text.
+        status: String,
+    },
+    /// The page answered with something we could not use.
+    #[error("{0}")]
+    Page(String),
+}
+
+impl BrowserError {
+    /// Wraps a CDP error with what we were doing.
+    pub(crate) fn cdp(
+        what: impl Into<String>,
+    ) -> impl FnOnce(chromiumoxide::error::CdpError) -> Self {
+        let what = what.into();
+        move |source| BrowserError::Cdp { what, source }
+    }
+
+    /// True for errors that mean the browser itself is gone or unusable (exit code 3).
+    pub fn is_infrastructure(&self) -> bool {
+        matches!(
+            self,
+            BrowserError::NotFound { .. }
+                | BrowserError::Launch { .. }
+                | BrowserError::Connect { .. }
+                | BrowserError::Exited { .. }
+        )
+    }
+}

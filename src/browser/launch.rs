@@ -1,0 +1,399 @@
+//! Launching Chromium ourselves, so swgate owns its whole process tree and profile.
+//!
+//! chromiumoxide's own launcher neither puts Chromium in a process group nor removes the
+//! profile, and a SIGTERM to swgate alone then leaves ~10 Chromium processes re-parented to
+//! init (measured; see `shared/CHROMIUM.md`). So we spawn Chromium in a new process group with
+//! `PR_SET_PDEATHSIG` (it dies if swgate is SIGKILLed), read the `DevTools listening on ws://…`
+//! line from its stderr, and connect with `Browser::connect`. Cleanup kills the group and
+//! removes the profile; profiles left by a SIGKILLed swgate are swept at the next start.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use super::error::BrowserError;
+
+/// How to install Chromium, printed whenever it is missing.
+pub const INSTALL_HINT: &str = "install it with `apt-get install chromium` (Debian/Ubuntu), \
+or pass --chromium PATH / set SWGATE_CHROMIUM";
+
+/// Profile directories are named `swgate-profile-<pid>-…` so a later run can tell whose they are.
+const PROFILE_PREFIX: &str = "swgate-profile-";
+
+/// Flags every launch gets. The network is closed on CI machines: without the background
+/// networking flags Chromium keeps trying Google's hosts.
+const FLAGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--mute-audio",
+    "--password-store=basic",
+    "--use-mock-keychain",
+    "--remote-debugging-port=0",
+    "--remote-debugging-address=127.0.0.1",
+];
+
+/// Process groups and profiles of every Chromium this process launched and has not yet
+/// cleaned up; the last-resort path (second Ctrl-C) kills and removes them synchronously.
+static LAUNCHED: Mutex<Vec<(i32, PathBuf)>> = Mutex::new(Vec::new());
+
+/// Finds the Chromium binary: the explicit path if given, else `chromium`, `chromium-browser`,
+/// `google-chrome` on `PATH`.
+pub fn find_chromium(explicit: Option<&Path>) -> Result<PathBuf, BrowserError> {
+    if let Some(path) = explicit {
+        return if path.is_file() {
+            Ok(path.to_path_buf())
+        } else {
+            Err(BrowserError::NotFound {
+                searched: format!("{} does not exist", path.display()),
+                hint: INSTALL_HINT,
+            })
+        };
+    }
+    let names = ["chromium", "chromium-browser", "google-chrome"];
+    let path_var = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path_var) {
+        for name in names {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Ok(candidate);
+            }
+        }
+    }
+    Err(BrowserError::NotFound {
+        searched: format!("none of {} on PATH", names.join(", ")),
+        hint: INSTALL_HINT,
+    })
+}
+
+/// A running Chromium that swgate spawned: its process group, profile and DevTools URL.
+pub(crate) struct ChromiumProcess {
+    pub(crate) ws_url: String,
+    pgid: i32,
+    profile: Option<TempDir>,
+    exit: tokio::sync::watch::Receiver<Option<String>>,
+    stderr_tail: Arc<Mutex<Vec<String>>>,
+}
+
+impl ChromiumProcess {
+    /// Starts Chromium and waits (bounded) for its DevTools WebSocket URL.
+    pub(crate) async fn launch(
+        exe: &Path,
+        extra_args: &[String],
+        timeout: Duration,
+    ) -> Result<Self, BrowserError> {
+        sweep_stale_profiles();
+        let launch_err = |reason: String| BrowserError::Launch {
+            path: exe.to_path_buf(),
+            reason,
+        };
+        let profile = tempfile::Builder::new()
+            .prefix(&format!("{PROFILE_PREFIX}{}-", std::process::id()))
+            .tempdir()
+            .map_err(|e| launch_err(format!("cannot create a temporary profile: {e}")))?;
+        become_subreaper();
+        let mut cmd = Command::new(exe);
+        // Chromium's crashpad handler double-forks out of our process group and keeps its
+        // database under $XDG_CONFIG_HOME: point that into the profile so the handler names
+        // the profile on its command line (how cleanup finds it) and writes nothing elsewhere.
+        cmd.env("XDG_CONFIG_HOME", profile.path().join("xdg-config"))
+            .args(FLAGS)
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra_args)
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                // The parent-death signal fires when the spawning *thread* exits; swgate spawns
+                // from tokio worker threads, which live as long as the runtime.
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| launch_err(format!("cannot execute: {e}")))?;
+        let pid = child.id().unwrap_or_default() as i32;
+        LAUNCHED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((pid, profile.path().to_path_buf()));
+
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let stderr_tail = Arc::new(Mutex::new(Vec::new()));
+        let (url_tx, url_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(read_stderr(stderr, url_tx, stderr_tail.clone()));
+        let (exit_tx, exit_rx) = tokio::sync::watch::channel(None);
+        let mut process = ChromiumProcess {
+            ws_url: String::new(),
+            pgid: pid,
+            profile: Some(profile),
+            exit: exit_rx,
+            stderr_tail,
+        };
+        tokio::spawn(watch_exit(child, exit_tx));
+
+        let mut exit = process.exit.clone();
+        let result = tokio::select! {
+            url = url_rx => url.map_err(|_| "Chromium closed its stderr without printing a DevTools URL".to_string()),
+            status = exit.wait_for(|s| s.is_some()) => Err(format!(
+                "Chromium exited during startup ({})",
+                status.ok().and_then(|s| s.clone()).unwrap_or_default()
+            )),
+            _ = tokio::time::sleep(timeout) => Err(format!("no `DevTools listening on` line within {}s", timeout.as_secs())),
+        };
+        match result {
+            Ok(url) => {
+                process.ws_url = url;
+                Ok(process)
+            }
+            Err(reason) => {
+                let tail = process.stderr_tail();
+                process.kill_and_clean().await;
+                Err(launch_err(if tail.is_empty() {
+                    reason
+                } else {
+                    format!("{reason}; Chromium's stderr ends with:\n{tail}")
+                }))
+            }
+        }
+    }
+
+    /// The last lines Chromium wrote to stderr.
+    pub(crate) fn stderr_tail(&self) -> String {
+        self.stderr_tail
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .join("\n")
+    }
+
+    /// A receiver that turns `Some(status)` when Chromium exits.
+    pub(crate) fn exit_watch(&self) -> tokio::sync::watch::Receiver<Option<String>> {
+        self.exit.clone()
+    }
+
+    /// Waits (bounded) for Chromium to exit on its own, then kills whatever remains of its
+    /// process group and removes the profile.
+    pub(crate) async fn shutdown(mut self, grace: Duration) {
+        let mut exit = self.exit.clone();
+        let _ = tokio::time::timeout(grace, exit.wait_for(|s| s.is_some())).await;
+        self.kill_and_clean().await;
+    }
+
+    async fn kill_and_clean(&mut self) {
+        // SAFETY: killpg only sends a signal; ESRCH for a group already gone is fine.
+        unsafe {
+            libc::killpg(self.pgid, libc::SIGKILL);
+        }
+        let mut exit = self.exit.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(5), exit.wait_for(|s| s.is_some())).await;
+        if let Some(profile) = &self.profile {
+            kill_profile_processes(profile.path(), Duration::from_secs(5)).await;
+        }
+        LAUNCHED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(pid, _)| *pid != self.pgid);
+        if let Some(profile) = self.profile.take() {
+            let path = profile.path().to_path_buf();
+            if let Err(e) = profile.close() {
+                tracing::warn!("could not remove Chromium profile {}: {e}", path.display());
+            }
+        }
+    }
+}
+
+impl Drop for ChromiumProcess {
+    fn drop(&mut self) {
+        if self.profile.is_some() {
+            // SAFETY: as above.
+            unsafe {
+                libc::killpg(self.pgid, libc::SIGKILL);
+            }
+            LAUNCHED
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|(pid, _)| *pid != self.pgid);
+        }
+    }
+}
+
+async fn read_stderr(
+    stderr: tokio::process::ChildStderr,
+    url_tx: tokio::sync::oneshot::Sender<String>,
+    tail: Arc<Mutex<Vec<String>>>,
+) {
+    let mut url_tx = Some(url_tx);
+    let mut lines = BufReader::new(stderr).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if let Some(url) = line.strip_prefix("DevTools listening on ") {
+            if let Some(tx) = url_tx.take() {
+                let _ = tx.send(url.trim().to_string());
+            }
+            continue;
+        }
+        tracing::trace!(target: "swgate::chromium", "{line}");
+        let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
+        tail.push(line);
+        if tail.len() > 20 {
+            tail.remove(0);
+        }
+    }
+}
+
+async fn watch_exit(mut child: Child, tx: tokio::sync::watch::Sender<Option<String>>) {
+    let status = match child.wait().await {
+        Ok(s) => s.to_string(),
+        Err(e) => format!("wait failed: {e}"),
+    };
+    let _ = tx.send(Some(status));
+}
+
+/// Makes this process the reaper of orphaned descendants, so helpers Chromium double-forks
+/// (crashpad) are re-parented to swgate, not init, and can be reaped: in containers whose init
+/// does not reap, they would otherwise linger as zombies.
+fn become_subreaper() {
+    // SAFETY: prctl with these arguments only sets a process attribute.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1);
+    }
+}
+
+/// Pids of live or zombie processes whose command line mentions `profile`.
+fn processes_of_profile(profile: &Path) -> Vec<i32> {
+    let needle = profile.as_os_str().as_encoded_bytes();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.windows(needle.len()).any(|w| w == needle))
+        })
+        .collect()
+}
+
+/// SIGKILLs every process started for `profile` (including helpers outside our process
+/// group), reaps those re-parented to us, and waits (bounded) until none is left.
+async fn kill_profile_processes(profile: &Path, timeout: Duration) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let pids = processes_of_profile(profile);
+        for &pid in &pids {
+            // SAFETY: signalling and reaping specific pids; a pid that is not our child makes
+            // waitpid fail with ECHILD, which is harmless.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG);
+            }
+        }
+        reap_orphaned_zombies();
+        if pids.is_empty() || tokio::time::Instant::now() >= deadline {
+            if !pids.is_empty() {
+                tracing::warn!("Chromium processes {pids:?} survived SIGKILL for {timeout:?}");
+            }
+            return;
+        }
+        // Poll interval of a bounded wait: the kernel gives no event for "pid gone".
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Reaps zombie Chromium helpers re-parented to us (a zombie's command line is empty, so
+/// they are found by parent and name). Main Chromium processes are left to their `wait`.
+fn reap_orphaned_zombies() {
+    let me = std::process::id().to_string();
+    let launched: Vec<i32> = LAUNCHED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(pid, _)| *pid)
+        .collect();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for pid in entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+    {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // Format: `pid (comm) state ppid ...`; comm may contain spaces, so split at the last ')'.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let comm = head.split_once('(').map_or("", |(_, c)| c);
+        let mut fields = rest.split_whitespace();
+        let (Some(state), Some(ppid)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        if state == "Z" && ppid == me && comm.starts_with("chrom") && !launched.contains(&pid) {
+            // SAFETY: reaping a zombie child of ours.
+            unsafe {
+                libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG);
+            }
+        }
+    }
+}
+
+/// Kills every Chromium this process launched and removes their profiles, synchronously: the
+/// last resort when the user interrupts twice.
+pub fn kill_all_launched() {
+    let launched = std::mem::take(&mut *LAUNCHED.lock().unwrap_or_else(|e| e.into_inner()));
+    for (pgid, profile) in launched {
+        // SAFETY: as above.
+        unsafe {
+            libc::killpg(pgid, libc::SIGKILL);
+        }
+        for pid in processes_of_profile(&profile) {
+            // SAFETY: as above.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        let _ = std::fs::remove_dir_all(profile);
+    }
+}
+
+/// Removes `swgate-profile-<pid>-*` directories whose swgate process no longer exists.
+pub fn sweep_stale_profiles() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PROFILE_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            tracing::debug!("removing stale profile {}", entry.path().display());
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}

@@ -1,0 +1,487 @@
+//! One scenario's page: its own browser context, event collection, and the CDP helpers checks
+//! use. Every call and wait is bounded and says what it waited for.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
+use chromiumoxide::cdp::browser_protocol::cache_storage::{
+    RequestCacheNamesParams, RequestEntriesParams,
+};
+use chromiumoxide::cdp::browser_protocol::log::{
+    EnableParams as LogEnable, EventEntryAdded, LogEntryLevel,
+};
+use chromiumoxide::cdp::browser_protocol::network::{
+    EnableParams as NetworkEnable, EventResponseReceived, GetResponseBodyParams,
+};
+use chromiumoxide::cdp::browser_protocol::page::{NavigateParams, ReloadParams};
+use chromiumoxide::cdp::browser_protocol::service_worker::{
+    EnableParams as SwEnable, EventWorkerErrorReported, EventWorkerRegistrationUpdated,
+    EventWorkerVersionUpdated, SkipWaitingParams, UpdateRegistrationParams,
+};
+use chromiumoxide::cdp::browser_protocol::target::SetAutoAttachParams;
+use chromiumoxide::cdp::js_protocol::runtime::{
+    ConsoleApiCalledType, EnableParams as RuntimeEnable, EvaluateParams, EventConsoleApiCalled,
+    EventExceptionThrown,
+};
+use chromiumoxide::listeners::EventStream;
+use chromiumoxide::Page;
+use futures::StreamExt;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::error::BrowserError;
+use super::network_log::NetworkLog;
+use super::sw_state::SwState;
+
+/// A console error, uncaught exception or worker error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleEntry {
+    /// `page` or `service worker`.
+    pub origin: &'static str,
+    /// The message.
+    pub text: String,
+}
+
+/// One cache in Cache Storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheInfo {
+    /// The cache name.
+    pub name: String,
+    /// How many entries it holds.
+    pub entries: u64,
+}
+
+/// Attributes a worker version to a deploy when it starts installing.
+pub(crate) type DeployOfScript = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
+/// A page in its own browser context, with its service-worker, network and console state.
+pub struct ScenarioPage {
+    page: Page,
+    pub(crate) context_id: BrowserContextId,
+    target_id: String,
+    sw: Arc<Mutex<SwState>>,
+    sw_changed: watch::Receiver<u64>,
+    network: Arc<Mutex<NetworkLog>>,
+    console: Arc<Mutex<Vec<ConsoleEntry>>>,
+    tasks: Vec<JoinHandle<()>>,
+    call_timeout: Duration,
+    chromium_exit: watch::Receiver<Option<String>>,
+}
+
+impl ScenarioPage {
+    /// Wires listeners and enables the CDP domains on a fresh `about:blank` page.
+    pub(crate) async fn attach(
+        page: Page,
+        context_id: BrowserContextId,
+        call_timeout: Duration,
+        chromium_exit: watch::Receiver<Option<String>>,
+        deploy_of_script: DeployOfScript,
+    ) -> Result<Self, BrowserError> {
+        let (sw_tx, sw_rx) = watch::channel(0u64);
+        let sw_tx = Arc::new(sw_tx);
+        let mut this = ScenarioPage {
+            target_id: page.target_id().inner().clone(),
+            page,
+            context_id,
+            sw: Arc::default(),
+            sw_changed: sw_rx,
+            network: Arc::default(),
+            console: Arc::default(),
+            tasks: Vec::new(),
+            call_timeout,
+            chromium_exit,
+        };
+        // chromiumoxide auto-attaches with "wait for debugger on start" and then detaches,
+        // which leaves every service worker stuck in `starting` (shared/CHROMIUM.md): turn the
+        // wait off before anything navigates.
+        this.call(
+            "Target.setAutoAttach without waiting for the debugger",
+            this.page.execute(SetAutoAttachParams {
+                auto_attach: true,
+                wait_for_debugger_on_start: false,
+                flatten: Some(true),
+                filter: None,
+            }),
+        )
+        .await?;
+
+        // Subscribe before enabling, or the first events race past us.
+        let versions: EventStream<EventWorkerVersionUpdated> = this.listen().await?;
+        let registrations: EventStream<EventWorkerRegistrationUpdated> = this.listen().await?;
+        let worker_errors: EventStream<EventWorkerErrorReported> = this.listen().await?;
+        let responses: EventStream<EventResponseReceived> = this.listen().await?;
+        let exceptions: EventStream<EventExceptionThrown> = this.listen().await?;
+        let console_calls: EventStream<EventConsoleApiCalled> = this.listen().await?;
+        let log_entries: EventStream<EventEntryAdded> = this.listen().await?;
+
+        let (sw, tx) = (this.sw.clone(), sw_tx.clone());
+        this.tasks.push(tokio::spawn(versions.for_each(move |e| {
+            {
+                let mut state = sw.lock().unwrap_or_else(|p| p.into_inner());
+                for v in &e.versions {
+                    let deploy_of_script = deploy_of_script.clone();
+                    state.apply_version(v, move || deploy_of_script());
+                }
+            }
+            tx.send_modify(|n| *n += 1);
+            async {}
+        })));
+        let (sw, tx) = (this.sw.clone(), sw_tx.clone());
+        this.tasks
+            .push(tokio::spawn(registrations.for_each(move |e| {
+                {
+                    let mut state = sw.lock().unwrap_or_else(|p| p.into_inner());
+                    for r in &e.registrations {
+                        state.registrations.insert(
+                            r.registration_id.inner().clone(),
+                            (r.scope_url.clone(), r.is_deleted),
+                        );
+                    }
+                }
+                tx.send_modify(|n| *n += 1);
+                async {}
+            })));
+        let (sw, console, tx) = (this.sw.clone(), this.console.clone(), sw_tx.clone());
+        this.tasks
+            .push(tokio::spawn(worker_errors.for_each(move |e| {
+                let m = &e.error_message;
+                let text = format!(
+                    "{} ({}:{}:{})",
+                    m.error_message, m.source_url, m.line_number, m.column_number
+                );
+                sw.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .errors
+                    .push(text.clone());
+                push(&console, "service worker", text);
+                tx.send_modify(|n| *n += 1);
+                async {}
+            })));
+        let network = this.network.clone();
+        this.tasks.push(tokio::spawn(responses.for_each(move |e| {
+            network.lock().unwrap_or_else(|p| p.into_inner()).record(&e);
+            async {}
+        })));
+        let console = this.console.clone();
+        this.tasks.push(tokio::spawn(exceptions.for_each(move |e| {
+            let d = &e.exception_details;
+            let detail = d
+                .exception
+                .as_ref()
+                .and_then(|x| x.description.clone())
+                .unwrap_or_default();
+            let text = if detail.is_empty() {
+                d.text.clone()
+            } else {
+                format!("{} {}", d.text, detail.lines().next().unwrap_or_default())
+            };
+            push(&console, "page", text);
+            async {}
+        })));
+        let console = this.console.clone();
+        this.tasks
+            .push(tokio::spawn(console_calls.for_each(move |e| {
+                if e.r#type == ConsoleApiCalledType::Error {
+                    let text = e
+                        .args
+                        .iter()
+                        .map(|a| match &a.value {
+                            Some(serde_json::Value::String(s)) => s.clone(),
+                            Some(v) => v.to_string(),
+                            None => a.description.clone().unwrap_or_default(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    push(&console, "page", format!("console.error: {text}"));
+                }
+                async {}
+            })));
+        let console = this.console.clone();
+        this.tasks.push(tokio::spawn(log_entries.for_each(move |e| {
+            if e.entry.level == LogEntryLevel::Error {
+                let url = e.entry.url.clone().unwrap_or_default();
+                push(
+                    &console,
+                    "page",
+                    format!("{} {url}", e.entry.text).trim().into(),
+                );
+            }
+            async {}
+        })));
+
+        this.call(
+            "ServiceWorker.enable",
+            this.page.execute(SwEnable::default()),
+        )
+        .await?;
+        this.call(
+            "Network.enable",
+            this.page.execute(NetworkEnable::default()),
+        )
+        .await?;
+        this.call(
+            "Runtime.enable",
+            this.page.execute(RuntimeEnable::default()),
+        )
+        .await?;
+        this.call("Log.enable", this.page.execute(LogEnable::default()))
+            .await?;
+        Ok(this)
+    }
+
+    async fn listen<T: chromiumoxide::cdp::IntoEventKind + Unpin>(
+        &self,
+    ) -> Result<EventStream<T>, BrowserError> {
+        self.call(
+            "subscribing to a CDP event",
+            self.page.event_listener::<T>(),
+        )
+        .await
+    }
+
+    /// Runs one CDP call with the call timeout; fails fast if Chromium has exited.
+    pub(crate) async fn call<T>(
+        &self,
+        what: &str,
+        fut: impl Future<Output = Result<T, chromiumoxide::error::CdpError>>,
+    ) -> Result<T, BrowserError> {
+        let mut exit = self.chromium_exit.clone();
+        tokio::select! {
+            r = tokio::time::timeout(self.call_timeout, fut) => match r {
+                Ok(r) => r.map_err(BrowserError::cdp(what)),
+                Err(_) => Err(self.timeout_or_exit(what, self.call_timeout)),
+            },
+            _ = exit.wait_for(|s| s.is_some()) => Err(self.exited()),
+        }
+    }
+
+    fn exited(&self) -> BrowserError {
+        BrowserError::Exited {
+            status: self
+                .chromium_exit
+                .borrow()
+                .clone()
+                .unwrap_or_else(|| "unknown status".into()),
+        }
+    }
+
+    fn timeout_or_exit(&self, what: &str, after: Duration) -> BrowserError {
+        if self.chromium_exit.borrow().is_some() {
+            return self.exited();
+        }
+        BrowserError::Timeout {
+            what: what.to_string(),
+            after,
+        }
+    }
+
+    /// The page's CDP target id (what `controlledClients` lists).
+    pub fn target_id(&self) -> &str {
+        &self.target_id
+    }
+
+    /// Navigates and waits for the load event.
+    pub async fn navigate(&self, url: &str) -> Result<(), BrowserError> {
+        self.call(
+            &format!("navigation to {url} to load"),
+            self.page.goto(NavigateParams::new(url)),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Reloads (as a user does: no cache bypass) and waits for the load event.
+    pub async fn reload(&self) -> Result<(), BrowserError> {
+        self.call("the reloaded page to load", async {
+            self.page.execute(ReloadParams::default()).await?;
+            self.page.wait_for_navigation().await
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Evaluates a JS expression (promises awaited) and returns its JSON value.
+    pub async fn evaluate(&self, expression: &str) -> Result<serde_json::Value, BrowserError> {
+        let params = EvaluateParams::builder()
+            .expression(expression)
+            .return_by_value(true)
+            .await_promise(true)
+            .build()
+            .map_err(BrowserError::Page)?;
+        let result = self
+            .call(
+                &format!("evaluating `{expression}`"),
+                self.page.execute(params),
+            )
+            .await?;
+        if let Some(ex) = &result.result.exception_details {
+            let detail = ex
+                .exception
+                .as_ref()
+                .and_then(|e| e.description.clone())
+                .unwrap_or_else(|| ex.text.clone());
+            return Err(BrowserError::Page(format!(
+                "`{expression}` threw: {detail}"
+            )));
+        }
+        Ok(result.result.result.value.clone().unwrap_or_default())
+    }
+
+    /// The body of a response the page received, as bytes.
+    pub async fn response_body(&self, request_id: &str) -> Result<Vec<u8>, BrowserError> {
+        let r = self
+            .call(
+                "Network.getResponseBody",
+                self.page
+                    .execute(GetResponseBodyParams::new(request_id.to_string())),
+            )
+            .await?;
+        if r.result.base64_encoded {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(&r.result.body)
+                .map_err(|e| BrowserError::Page(format!("response body is not base64: {e}")))
+        } else {
+            Ok(r.result.body.clone().into_bytes())
+        }
+    }
+
+    /// The caches of `origin` (e.g. `http://127.0.0.1:8080`) with entry counts, by name.
+    pub async fn caches(&self, origin: &str) -> Result<Vec<CacheInfo>, BrowserError> {
+        // CacheStorage wants the storage key, which is the origin *with* a trailing slash.
+        let params = RequestCacheNamesParams {
+            security_origin: None,
+            storage_key: Some(format!("{origin}/")),
+            storage_bucket: None,
+        };
+        let names = self
+            .call("CacheStorage.requestCacheNames", self.page.execute(params))
+            .await?;
+        let mut out = Vec::new();
+        for cache in &names.result.caches {
+            let entries = self
+                .call(
+                    &format!("CacheStorage.requestEntries for cache {}", cache.cache_name),
+                    self.page.execute(
+                        RequestEntriesParams::builder()
+                            .cache_id(cache.cache_id.clone())
+                            .skip_count(0)
+                            .page_size(1)
+                            .build()
+                            .map_err(BrowserError::Page)?,
+                    ),
+                )
+                .await?;
+            out.push(CacheInfo {
+                name: cache.cache_name.clone(),
+                entries: entries.result.return_count as u64,
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Forces an update check of the registration at `scope` (CDP `updateRegistration`).
+    pub async fn force_update(&self, scope: &str) -> Result<(), BrowserError> {
+        self.call(
+            "ServiceWorker.updateRegistration",
+            self.page.execute(UpdateRegistrationParams::new(scope)),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Promotes the waiting version of the registration at `scope` (CDP `skipWaiting`).
+    pub async fn skip_waiting(&self, scope: &str) -> Result<(), BrowserError> {
+        self.call(
+            "ServiceWorker.skipWaiting",
+            self.page.execute(SkipWaitingParams::new(scope)),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// A copy of the current service-worker state.
+    pub fn sw_state(&self) -> SwState {
+        self.sw.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// A copy of the network log.
+    pub fn network(&self) -> NetworkLog {
+        self.network
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Console errors, exceptions and worker errors seen so far.
+    pub fn console(&self) -> Vec<ConsoleEntry> {
+        self.console
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Waits until `done` holds for the service-worker state; `what` names the condition.
+    pub async fn wait_for_sw(
+        &self,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&SwState) -> bool,
+    ) -> Result<SwState, BrowserError> {
+        let mut changed = self.sw_changed.clone();
+        let mut exit = self.chromium_exit.clone();
+        let wait = async {
+            loop {
+                changed.borrow_and_update();
+                {
+                    let state = self.sw.lock().unwrap_or_else(|p| p.into_inner());
+                    if done(&state) {
+                        return Ok(state.clone());
+                    }
+                }
+                if changed.changed().await.is_err() {
+                    return Err(BrowserError::Page("the page's event stream ended".into()));
+                }
+            }
+        };
+        tokio::select! {
+            r = tokio::time::timeout(timeout, wait) => match r {
+                Ok(r) => r,
+                Err(_) => Err(BrowserError::Timeout {
+                    what: format!("{what} (service workers: {})", self.sw_state().describe()),
+                    after: timeout,
+                }),
+            },
+            _ = exit.wait_for(|s| s.is_some()) => Err(self.exited()),
+        }
+    }
+
+    /// Stops event collection; the browser context is disposed by the session.
+    pub(crate) fn stop_listening(&mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+    }
+
+    /// The underlying chromiumoxide page, for closing.
+    pub(crate) fn into_page(mut self) -> Page {
+        self.stop_listening();
+        self.page.clone()
+    }
+}
+
+impl Drop for ScenarioPage {
+    fn drop(&mut self) {
+        self.stop_listening();
+    }
+}
+
+fn push(console: &Mutex<Vec<ConsoleEntry>>, origin: &'static str, text: String) {
+    console
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(ConsoleEntry { origin, text });
+}

@@ -1,0 +1,151 @@
+//! One Chromium per run: launch, CDP connection, per-scenario browser contexts, clean close.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chromiumoxide::cdp::browser_protocol::target::{
+    CreateBrowserContextParams, CreateTargetParams,
+};
+use chromiumoxide::Browser;
+use futures::StreamExt;
+use tokio::task::JoinHandle;
+
+use super::error::BrowserError;
+use super::launch::ChromiumProcess;
+use super::page::{DeployOfScript, ScenarioPage};
+
+/// Owns the Chromium process, the CDP connection and the task driving it.
+pub struct BrowserSession {
+    browser: Browser,
+    handler: JoinHandle<()>,
+    process: ChromiumProcess,
+    call_timeout: Duration,
+}
+
+impl BrowserSession {
+    /// Launches Chromium and connects to it; every CDP call made through this session is
+    /// bounded by `call_timeout`.
+    pub async fn launch(
+        exe: &Path,
+        extra_args: &[String],
+        call_timeout: Duration,
+    ) -> Result<Self, BrowserError> {
+        let started = std::time::Instant::now();
+        let process = ChromiumProcess::launch(exe, extra_args, Duration::from_secs(20)).await?;
+        let connect = Browser::connect(process.ws_url.clone());
+        let (browser, mut handler) = match tokio::time::timeout(call_timeout, connect).await {
+            Ok(Ok(pair)) => pair,
+            Ok(Err(source)) => {
+                let url = process.ws_url.clone();
+                process.shutdown(Duration::ZERO).await;
+                return Err(BrowserError::Connect { url, source });
+            }
+            Err(_) => {
+                let url = process.ws_url.clone();
+                process.shutdown(Duration::ZERO).await;
+                return Err(BrowserError::Timeout {
+                    what: format!("the CDP connection to {url}"),
+                    after: call_timeout,
+                });
+            }
+        };
+        // The handler must be polled for anything to happen; it ends (and must stop) on the
+        // first error, or it spins once the connection is gone.
+        let handler = tokio::spawn(async move {
+            while let Some(event) = handler.next().await {
+                if let Err(e) = event {
+                    tracing::debug!("CDP handler stopped: {e}");
+                    break;
+                }
+            }
+        });
+        tracing::debug!("Chromium ready in {:?}", started.elapsed());
+        Ok(BrowserSession {
+            browser,
+            handler,
+            process,
+            call_timeout,
+        })
+    }
+
+    /// Chromium's version string.
+    pub async fn version(&self) -> Result<String, BrowserError> {
+        let v = tokio::time::timeout(self.call_timeout, self.browser.version())
+            .await
+            .map_err(|_| BrowserError::Timeout {
+                what: "Browser.getVersion".into(),
+                after: self.call_timeout,
+            })?
+            .map_err(BrowserError::cdp("Browser.getVersion"))?;
+        Ok(v.product)
+    }
+
+    /// Opens an `about:blank` page in a fresh browser context (own registrations, caches and
+    /// cookies: measured isolated even for the same origin).
+    pub(crate) async fn new_scenario_page(
+        &self,
+        deploy_of_script: DeployOfScript,
+    ) -> Result<ScenarioPage, BrowserError> {
+        let exit = self.process.exit_watch();
+        let bounded = |what: &'static str| {
+            let after = self.call_timeout;
+            move |_| BrowserError::Timeout {
+                what: what.into(),
+                after,
+            }
+        };
+        let context_id = tokio::time::timeout(
+            self.call_timeout,
+            self.browser
+                .create_browser_context(CreateBrowserContextParams::default()),
+        )
+        .await
+        .map_err(bounded("Target.createBrowserContext"))?
+        .map_err(BrowserError::cdp("Target.createBrowserContext"))?;
+        let params = CreateTargetParams::builder()
+            .url("about:blank")
+            .browser_context_id(context_id.clone())
+            .build()
+            .map_err(BrowserError::Page)?;
+        let page = tokio::time::timeout(self.call_timeout, self.browser.new_page(params))
+            .await
+            .map_err(bounded("a new page (Target.createTarget)"))?
+            .map_err(BrowserError::cdp("Target.createTarget"))?;
+        ScenarioPage::attach(page, context_id, self.call_timeout, exit, deploy_of_script).await
+    }
+
+    /// Closes the scenario's page and disposes its browser context (bounded; errors logged).
+    pub(crate) async fn close_scenario_page(&self, page: ScenarioPage) {
+        let context_id = page.context_id.clone();
+        let page = page.into_page();
+        let _ = tokio::time::timeout(self.call_timeout, page.close()).await;
+        match tokio::time::timeout(
+            self.call_timeout,
+            self.browser.dispose_browser_context(context_id),
+        )
+        .await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::debug!("disposing a browser context failed: {e}"),
+            Err(_) => tracing::debug!("disposing a browser context timed out"),
+        }
+    }
+
+    /// A receiver that turns `Some(status)` when Chromium exits.
+    pub fn exit_watch(&self) -> tokio::sync::watch::Receiver<Option<String>> {
+        self.process.exit_watch()
+    }
+
+    /// The tail of Chromium's stderr, for crash reports.
+    pub fn stderr_tail(&self) -> String {
+        self.process.stderr_tail()
+    }
+
+    /// Closes Chromium politely (bounded), then kills its process group and removes the profile.
+    pub async fn close(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(3), self.browser.close()).await;
+        self.process.shutdown(Duration::from_secs(3)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.handler).await;
+        self.handler.abort();
+    }
+}

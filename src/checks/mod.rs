@@ -1,0 +1,12 @@
+//! The checks: one trait, one file per check, and the registry that maps spec names to them.
+
+mod caches_pruned;
+mod deploy_pair;
+mod outcome;
+mod registry;
+mod update_recovers;
+
+pub use caches_pruned::CachesPruned;
+pub use outcome::{Judgement, Verdict};
+pub use registry::{CheckConfig, CHECKS};
+pub use update_recovers::UpdateRecovers;

@@ -1,0 +1,222 @@
+//! `update-recovers`: a returning user on N reaches N+1 within R reloads after N+1 is deployed.
+//!
+//! The reloads follow Chromium's natural update path, never a forced one: Chromium checks for
+//! a new worker script ~2 s *after* a navigation, so reloading on a fixed cadence makes a
+//! correct app look stuck (reloads faster than the check) or a stuck one look slow. Between
+//! reloads the check waits for the real signals: the server seeing the script request, then the
+//! new version installing and activating, or staying waiting, or the script being unchanged.
+
+use serde::Deserialize;
+
+use crate::runner::UpdateCheck;
+use crate::runner::{Scenario, ScenarioError};
+use crate::spec::Spec;
+
+use super::deploy_pair::resolve_pair;
+use super::outcome::Judgement;
+use super::registry::Check;
+
+/// Parameters of `update-recovers`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpdateRecovers {
+    /// How many reloads a user may need (R, at least 1).
+    #[serde(deserialize_with = "crate::spec::positive_u32")]
+    pub reloads: u32,
+    /// The deploy the user installed (default: the first).
+    pub from: Option<String>,
+    /// The deploy that must reach the user (default: the second).
+    pub to: Option<String>,
+}
+
+impl Default for UpdateRecovers {
+    fn default() -> Self {
+        UpdateRecovers {
+            reloads: 3,
+            from: None,
+            to: None,
+        }
+    }
+}
+
+impl UpdateRecovers {
+    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+        resolve_pair(self.from.as_deref(), self.to.as_deref(), spec).map(|_| ())
+    }
+}
+
+/// What one reload showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// 1-based reload number.
+    pub reload: u32,
+    /// The deploy the page showed, if exactly one.
+    pub shown: Option<String>,
+    /// Human description of what the page showed and who answered.
+    pub description: String,
+    /// True when the files could not tell the deploys apart.
+    pub ambiguous: bool,
+}
+
+/// Everything `update-recovers` saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// N.
+    pub from: String,
+    /// N+1.
+    pub to: String,
+    /// R.
+    pub reloads: u32,
+    /// One entry per reload, in order.
+    pub attempts: Vec<Attempt>,
+    /// What the last update check between reloads found.
+    pub last_update: Option<UpdateCheck>,
+}
+
+impl Check for UpdateRecovers {
+    type Observation = Observation;
+
+    async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
+        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), &s.spec)
+            .map_err(ScenarioError::App)?;
+        s.install(&from).await?;
+        s.deploy(&to)?;
+        let mut attempts = Vec::new();
+        let mut last_update = None;
+        for reload in 1..=self.reloads {
+            let since = s.server.log().len();
+            s.reload().await?;
+            let version = s.page_version().await?;
+            let shown = version.shown().map(str::to_owned);
+            let reached = shown.as_deref() == Some(to.as_str());
+            attempts.push(Attempt {
+                reload,
+                ambiguous: version.candidates.len() > 1,
+                shown,
+                description: version.describe(),
+            });
+            if reached || reload == self.reloads {
+                break;
+            }
+            let update = s.await_update_check(since).await?;
+            let failed = matches!(update, UpdateCheck::Failed(_));
+            last_update = Some(update);
+            if failed {
+                break;
+            }
+        }
+        Ok(Observation {
+            from,
+            to,
+            reloads: self.reloads,
+            attempts,
+            last_update,
+        })
+    }
+
+    fn judge(&self, o: &Observation) -> Judgement {
+        if let Some(a) = o
+            .attempts
+            .iter()
+            .find(|a| a.shown.as_deref() == Some(&*o.to))
+        {
+            return Judgement::Pass(format!(
+                "reached {} on reload {} of {}: {}",
+                o.to, a.reload, o.reloads, a.description
+            ));
+        }
+        let Some(last) = o.attempts.last() else {
+            return Judgement::CannotJudge("no reload was made".into());
+        };
+        if last.ambiguous {
+            return Judgement::CannotJudge(format!(
+                "cannot tell {} from {} by the files the page received ({}); set `version_marker` in the spec",
+                o.from, o.to, last.description
+            ));
+        }
+        let why = match &o.last_update {
+            Some(UpdateCheck::Waiting) => format!(
+                "; {}'s worker installed but stays waiting (no skipWaiting, and the open page keeps {}'s worker in control)",
+                o.to, o.from
+            ),
+            Some(UpdateCheck::Unchanged) => {
+                "; Chromium's update check found the worker script unchanged".to_string()
+            }
+            Some(UpdateCheck::Failed(msg)) => format!("; {msg}"),
+            Some(UpdateCheck::Activated) => format!(
+                "; {}'s worker activated but the page still does not show {}",
+                o.to, o.to
+            ),
+            None => String::new(),
+        };
+        Judgement::Fail(format!(
+            "still not on {} after {} reload{}: last reload showed {}{why}",
+            o.to,
+            o.attempts.len(),
+            if o.attempts.len() == 1 { "" } else { "s" },
+            last.description
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt(reload: u32, shown: &str) -> Attempt {
+        Attempt {
+            reload,
+            shown: Some(shown.into()),
+            description: format!("{shown} (document from network)"),
+            ambiguous: false,
+        }
+    }
+
+    fn observation(attempts: Vec<Attempt>, last_update: Option<UpdateCheck>) -> Observation {
+        Observation {
+            from: "v1".into(),
+            to: "v2".into(),
+            reloads: 3,
+            attempts,
+            last_update,
+        }
+    }
+
+    #[test]
+    fn passes_on_the_reload_that_shows_the_new_deploy() {
+        let o = observation(vec![attempt(1, "v1"), attempt(2, "v2")], None);
+        assert_eq!(
+            UpdateRecovers::default().judge(&o),
+            Judgement::Pass("reached v2 on reload 2 of 3: v2 (document from network)".into())
+        );
+    }
+
+    #[test]
+    fn fails_naming_the_version_seen_reloads_tried_and_the_waiting_worker() {
+        let o = observation(
+            vec![attempt(1, "v1"), attempt(2, "v1"), attempt(3, "v1")],
+            Some(UpdateCheck::Waiting),
+        );
+        let Judgement::Fail(msg) = UpdateRecovers::default().judge(&o) else {
+            panic!("expected a failure");
+        };
+        assert_eq!(
+            msg,
+            "still not on v2 after 3 reloads: last reload showed v1 (document from network); \
+             v2's worker installed but stays waiting (no skipWaiting, and the open page keeps \
+             v1's worker in control)"
+        );
+    }
+
+    #[test]
+    fn identical_deploys_cannot_be_judged() {
+        let mut a = attempt(1, "v1");
+        a.shown = None;
+        a.ambiguous = true;
+        let o = observation(vec![a], None);
+        assert!(matches!(
+            UpdateRecovers::default().judge(&o),
+            Judgement::CannotJudge(_)
+        ));
+    }
+}

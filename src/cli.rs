@@ -1,0 +1,288 @@
+//! The command line: parsing, wiring spec → runner → reports, and the exit code.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::browser::{find_chromium, kill_all_launched, BrowserError};
+use crate::checks::{Verdict, CHECKS};
+use crate::exit_codes;
+use crate::report::{write_junit, HumanReporter, Verbosity};
+use crate::runner::{run, Cancel, RunError, RunOptions, RunSummary};
+use crate::spec::{discover_spec_files, load_spec, SpecError};
+
+/// swgate: catches service-worker regressions before users do.
+#[derive(Debug, Parser)]
+#[command(name = "swgate", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run spec files against real Chromium (default: the bundled `specs/`).
+    Run(RunArgs),
+    /// List the available checks.
+    List,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Spec files, or directories of `*.yaml` specs.
+    paths: Vec<PathBuf>,
+    /// Write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// The Chromium binary (default: `chromium`, `chromium-browser` or `google-chrome` on PATH).
+    #[arg(long, value_name = "PATH", env = "SWGATE_CHROMIUM")]
+    chromium: Option<PathBuf>,
+    /// Extra Chromium flag, with its leading `--` (repeatable).
+    #[arg(long = "chromium-arg", value_name = "FLAG", allow_hyphen_values = true)]
+    chromium_args: Vec<String>,
+    /// Seconds a whole scenario may take.
+    #[arg(long, value_name = "SECS", default_value_t = 90)]
+    timeout: u64,
+    /// Seconds any single wait may take (a page load, an update check, a worker install).
+    #[arg(long, value_name = "SECS", default_value_t = 15)]
+    wait_timeout: u64,
+    /// Scenarios to run at once.
+    #[arg(short, long, value_name = "N", default_value_t = 2)]
+    jobs: usize,
+    /// Print every scenario's step log.
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
+    /// Print only what did not pass.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Parses `args`, runs the command and returns the process exit code.
+pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit_codes::USAGE_ERROR
+            } else {
+                exit_codes::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::List => {
+            for (name, about) in CHECKS {
+                println!("{name:<18} {about}");
+            }
+            exit_codes::SUCCESS
+        }
+        Command::Run(args) => {
+            init_tracing(args.verbose);
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return exit_codes::TIMEOUT_OR_INTERNAL;
+                }
+            };
+            let code = runtime.block_on(run_command(args));
+            runtime.shutdown_timeout(Duration::from_secs(2));
+            code
+        }
+    }
+}
+
+fn init_tracing(verbose: bool) {
+    let default = if verbose {
+        "swgate=debug"
+    } else {
+        "swgate=warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SWGATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run_command(args: RunArgs) -> i32 {
+    let paths = if args.paths.is_empty() {
+        vec![bundled_specs_dir()]
+    } else {
+        args.paths.clone()
+    };
+    let files = match discover_spec_files(&paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprint!("{}", e.render());
+            return exit_codes::USAGE_ERROR;
+        }
+    };
+    let (specs, errors): (Vec<_>, Vec<_>) =
+        files.iter().map(|f| load_spec(f)).partition(Result::is_ok);
+    if !errors.is_empty() {
+        let errors: Vec<SpecError> = errors.into_iter().filter_map(Result::err).collect();
+        for e in &errors {
+            eprint!("{}", e.render());
+        }
+        eprintln!(
+            "{} spec error{}; nothing was run",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        );
+        return exit_codes::USAGE_ERROR;
+    }
+    let specs: Vec<_> = specs.into_iter().filter_map(Result::ok).collect();
+    let chromium = match find_chromium(args.chromium.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit_codes::INFRASTRUCTURE_ERROR;
+        }
+    };
+    let options = RunOptions {
+        chromium,
+        chromium_args: args.chromium_args.clone(),
+        jobs: args.jobs.max(1),
+        scenario_timeout: Duration::from_secs(args.timeout.max(1)),
+        wait_timeout: Duration::from_secs(args.wait_timeout.max(1)),
+        bind: None,
+    };
+    let (cancel_tx, cancel) = Cancel::new();
+    let signals = tokio::spawn(handle_signals(cancel_tx));
+    let verbosity = if args.quiet {
+        Verbosity::Quiet
+    } else if args.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let mut human = HumanReporter::new(std::io::stderr(), verbosity, true);
+    let result = run(&specs, &options, cancel, &mut |e| human.event(&e)).await;
+    signals.abort();
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}", chain(&e));
+            return match e {
+                RunError::Browser(BrowserError::NotFound { .. })
+                | RunError::Browser(_)
+                | RunError::Server(_) => exit_codes::INFRASTRUCTURE_ERROR,
+            };
+        }
+    };
+    if let Some(path) = &args.junit {
+        if let Err(e) = write_junit(&summary, path) {
+            eprintln!("error: cannot write JUnit report {}: {e}", path.display());
+            return exit_codes::INFRASTRUCTURE_ERROR;
+        }
+    }
+    exit_code(&summary)
+}
+
+/// The exit code for a finished run; the most severe outcome wins.
+pub fn exit_code(summary: &RunSummary) -> i32 {
+    let has = |v: Verdict| summary.count(v) > 0;
+    if summary.interrupted || has(Verdict::Cancelled) {
+        exit_codes::INTERRUPTED
+    } else if has(Verdict::Infrastructure) {
+        exit_codes::INFRASTRUCTURE_ERROR
+    } else if has(Verdict::Timeout) || has(Verdict::Error) {
+        exit_codes::TIMEOUT_OR_INTERNAL
+    } else if has(Verdict::Fail) {
+        exit_codes::CHECK_FAILED
+    } else {
+        exit_codes::SUCCESS
+    }
+}
+
+/// First SIGINT/SIGTERM cancels the run (scenarios end as cancelled, Chromium is closed, reports
+/// are written); a second kills every Chromium we launched and exits at once.
+async fn handle_signals(cancel: tokio::sync::watch::Sender<bool>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+    eprintln!("swgate: interrupted; closing Chromium (interrupt again to kill it now)");
+    let _ = cancel.send(true);
+    tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+    kill_all_launched();
+    std::process::exit(exit_codes::INTERRUPTED);
+}
+
+fn bundled_specs_dir() -> PathBuf {
+    let local = PathBuf::from("specs");
+    if local.is_dir() {
+        local
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs")
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::ScenarioResult;
+    use crate::spec::Location;
+
+    fn summary(verdicts: &[Verdict]) -> RunSummary {
+        RunSummary {
+            results: verdicts
+                .iter()
+                .map(|v| ScenarioResult {
+                    spec: "s".into(),
+                    spec_path: "s.yaml".into(),
+                    check: "update-recovers",
+                    location: Location {
+                        file: "s.yaml".into(),
+                        line: 1,
+                        column: 1,
+                    },
+                    verdict: *v,
+                    message: String::new(),
+                    duration: Duration::ZERO,
+                    timeline: vec![],
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn exit_codes_follow_the_most_severe_verdict() {
+        assert_eq!(exit_code(&summary(&[Verdict::Pass])), 0);
+        assert_eq!(exit_code(&summary(&[Verdict::Pass, Verdict::Fail])), 1);
+        assert_eq!(exit_code(&summary(&[Verdict::Fail, Verdict::Timeout])), 4);
+        assert_eq!(exit_code(&summary(&[Verdict::Error])), 4);
+        assert_eq!(
+            exit_code(&summary(&[Verdict::Timeout, Verdict::Infrastructure])),
+            3
+        );
+        assert_eq!(
+            exit_code(&summary(&[Verdict::Infrastructure, Verdict::Cancelled])),
+            130
+        );
+    }
+}

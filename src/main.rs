@@ -1,0 +1,5 @@
+//! The `swgate` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    swgate::run(std::env::args_os())
+}

@@ -1,0 +1,114 @@
+//! Human output: a line per scenario as it ends, then a one-line tally.
+
+use std::io::Write;
+
+use crate::checks::Verdict;
+use crate::runner::{Event, RunSummary, ScenarioResult};
+
+/// How much the human reporter prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Only non-passing scenarios and the tally.
+    Quiet,
+    /// Every scenario; the step log of those that did not pass.
+    Normal,
+    /// Every scenario with its step log.
+    Verbose,
+}
+
+/// Writes human-readable progress and results to a writer (stderr in the CLI).
+pub struct HumanReporter<W: Write> {
+    out: W,
+    verbosity: Verbosity,
+    show_durations: bool,
+}
+
+impl<W: Write> HumanReporter<W> {
+    /// A reporter; `show_durations` is off in snapshot tests.
+    pub fn new(out: W, verbosity: Verbosity, show_durations: bool) -> Self {
+        HumanReporter {
+            out,
+            verbosity,
+            show_durations,
+        }
+    }
+
+    /// Handles one runner event. Write errors are ignored: output is best-effort, and the exit
+    /// code and machine reports carry the verdict.
+    pub fn event(&mut self, event: &Event<'_>) {
+        let _ = match event {
+            Event::RunStarted {
+                scenarios,
+                chromium,
+            } if self.verbosity > Verbosity::Quiet => writeln!(
+                self.out,
+                "swgate: {scenarios} scenario{} in {chromium}",
+                if *scenarios == 1 { "" } else { "s" }
+            ),
+            Event::ScenarioFinished(result) => self.scenario(result),
+            Event::RunFinished(summary) => self.tally(summary),
+            _ => Ok(()),
+        };
+    }
+
+    fn scenario(&mut self, r: &ScenarioResult) -> std::io::Result<()> {
+        let passed = r.verdict == Verdict::Pass;
+        if passed && self.verbosity == Verbosity::Quiet {
+            return Ok(());
+        }
+        let time = if self.show_durations {
+            format!(" [{:.1}s]", r.duration.as_secs_f64())
+        } else {
+            String::new()
+        };
+        writeln!(
+            self.out,
+            "{:<9} {} › {}{time}: {}",
+            r.verdict.label(),
+            r.spec,
+            r.check,
+            r.message
+        )?;
+        if !passed {
+            writeln!(self.out, "          --> {}", r.location)?;
+        }
+        if self.verbosity == Verbosity::Verbose || (!passed && self.verbosity == Verbosity::Normal)
+        {
+            for line in &r.timeline {
+                let line = if self.show_durations {
+                    line.as_str()
+                } else {
+                    line.trim_start()
+                        .split_once("ms  ")
+                        .map_or(line.as_str(), |(_, t)| t)
+                };
+                writeln!(self.out, "          | {line}")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn tally(&mut self, s: &RunSummary) -> std::io::Result<()> {
+        let mut parts = vec![
+            format!("{} passed", s.count(Verdict::Pass)),
+            format!("{} failed", s.count(Verdict::Fail)),
+        ];
+        for (v, word) in [
+            (Verdict::Error, "could not be evaluated"),
+            (Verdict::Timeout, "timed out"),
+            (Verdict::Infrastructure, "infrastructure errors"),
+            (Verdict::Cancelled, "cancelled"),
+        ] {
+            let n = s.count(v);
+            if n > 0 {
+                parts.push(format!("{n} {word}"));
+            }
+        }
+        let time = if self.show_durations {
+            format!(" in {:.1}s", s.duration.as_secs_f64())
+        } else {
+            String::new()
+        };
+        writeln!(self.out, "{}{time}", parts.join(", "))
+    }
+}

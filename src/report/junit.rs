@@ -1,0 +1,54 @@
+//! JUnit XML via quick-junit: a testsuite per spec, a testcase per check.
+//!
+//! A failed assertion about the app is a `<failure>`; a check that could not be evaluated
+//! (timeout, infrastructure, cancelled) is an `<error>`, so CI dashboards tell "the app
+//! regressed" from "the gate itself had trouble".
+
+use std::path::Path;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::checks::Verdict;
+use crate::runner::RunSummary;
+
+/// Builds the JUnit report for a run.
+pub fn junit_report(summary: &RunSummary) -> Report {
+    let mut report = Report::new("swgate");
+    report.set_time(summary.duration);
+    let mut suites: Vec<TestSuite> = Vec::new();
+    for r in &summary.results {
+        let suite_name = r.spec.as_str();
+        if suites.last().is_none_or(|s| s.name.as_str() != suite_name) {
+            suites.push(TestSuite::new(suite_name));
+        }
+        let mut status = match r.verdict {
+            Verdict::Pass => TestCaseStatus::success(),
+            Verdict::Fail => TestCaseStatus::non_success(NonSuccessKind::Failure),
+            _ => TestCaseStatus::non_success(NonSuccessKind::Error),
+        };
+        if r.verdict != Verdict::Pass {
+            status
+                .set_message(r.message.as_str())
+                .set_type(format!("{:?}", r.verdict).to_lowercase())
+                .set_description(format!("{}\n--> {}", r.message, r.location));
+        }
+        let mut case = TestCase::new(r.check, status);
+        case.set_classname(r.spec.as_str())
+            .set_time(r.duration)
+            .set_system_out(r.timeline.join("\n"));
+        suites
+            .last_mut()
+            .expect("a suite was pushed above")
+            .add_test_case(case);
+    }
+    report.add_test_suites(suites);
+    report
+}
+
+/// Writes the JUnit report to `path`.
+pub fn write_junit(summary: &RunSummary, path: &Path) -> std::io::Result<()> {
+    let xml = junit_report(summary)
+        .to_string()
+        .map_err(std::io::Error::other)?;
+    std::fs::write(path, xml)
+}

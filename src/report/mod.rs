@@ -1,0 +1,7 @@
+//! Reports, all rendered from the runner's events and summary: human lines and JUnit XML.
+
+mod human;
+mod junit;
+
+pub use human::{HumanReporter, Verbosity};
+pub use junit::{junit_report, write_junit};

@@ -1,0 +1,69 @@
+//! Events the runner emits and the summary it returns; reporters read only these.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::checks::Verdict;
+use crate::spec::Location;
+
+/// What happened, in order; the runner never prints.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The browser is up and `scenarios` scenarios will run.
+    RunStarted {
+        /// How many scenarios.
+        scenarios: usize,
+        /// Chromium's product string.
+        chromium: &'a str,
+    },
+    /// A scenario began.
+    ScenarioStarted {
+        /// Spec name.
+        spec: &'a str,
+        /// Check name.
+        check: &'a str,
+    },
+    /// A scenario ended.
+    ScenarioFinished(&'a ScenarioResult),
+    /// All scenarios ended.
+    RunFinished(&'a RunSummary),
+}
+
+/// The outcome of one scenario (one check against one spec).
+#[derive(Debug, Clone)]
+pub struct ScenarioResult {
+    /// Spec name.
+    pub spec: String,
+    /// Spec file.
+    pub spec_path: PathBuf,
+    /// Check name.
+    pub check: &'static str,
+    /// Where the check is configured.
+    pub location: Location,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why: what was seen, or what could not be done.
+    pub message: String,
+    /// Wall time of the scenario.
+    pub duration: Duration,
+    /// The scenario's step log (deploys, navigations, worker states), for reports.
+    pub timeline: Vec<String>,
+}
+
+/// Every scenario's result, in spec and check order.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    /// Results in a fixed order (spec order, then check order).
+    pub results: Vec<ScenarioResult>,
+    /// Wall time of the run.
+    pub duration: Duration,
+    /// Whether the run was interrupted.
+    pub interrupted: bool,
+}
+
+impl RunSummary {
+    /// How many scenarios ended with `verdict`.
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.results.iter().filter(|r| r.verdict == verdict).count()
+    }
+}

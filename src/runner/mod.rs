@@ -1,0 +1,13 @@
+//! Running scenarios: one per (spec, check), isolated, bounded in time, reported by events.
+
+mod error;
+mod event;
+mod page_version;
+mod run;
+mod scenario;
+
+pub use error::{RunError, ScenarioError};
+pub use event::{Event, RunSummary, ScenarioResult};
+pub use page_version::{PageVersion, ResourceVersion};
+pub use run::{run, Cancel, RunOptions};
+pub use scenario::{Scenario, UpdateCheck, WAITING_GRACE};

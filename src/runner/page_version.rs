@@ -1,0 +1,159 @@
+//! Which deploy a page is showing, decided from what it actually received.
+
+use std::fmt::Write as _;
+
+/// One resource the page received and the deploys whose file it is byte-identical to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceVersion {
+    /// URL path.
+    pub path: String,
+    /// Deploys whose file at `path` has these bytes; `None` when the body was unavailable.
+    pub deploys: Option<Vec<String>>,
+    /// Who answered (`network`, `service worker (cache "x")`, ...).
+    pub source: String,
+}
+
+/// What the page shows after a load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageVersion {
+    /// The main document.
+    pub document: ResourceVersion,
+    /// Scripts loaded by that document.
+    pub scripts: Vec<ResourceVersion>,
+    /// The version marker's value, when the spec sets one.
+    pub marker: Option<String>,
+    /// Deploys consistent with everything the page received, in deploy order.
+    pub candidates: Vec<String>,
+    /// The deploy of the worker controlling the page, if any.
+    pub controller: Option<String>,
+}
+
+impl PageVersion {
+    /// Builds the version from received resources; `deploy_order` lists every deploy.
+    pub fn from_resources(
+        document: ResourceVersion,
+        scripts: Vec<ResourceVersion>,
+        marker: Option<(String, Vec<String>)>,
+        controller: Option<String>,
+        deploy_order: &[String],
+    ) -> Self {
+        let mut candidates: Vec<String> = deploy_order.to_vec();
+        let (marker, marker_deploys) = match marker {
+            Some((value, deploys)) => (Some(value), Some(deploys)),
+            None => (None, None),
+        };
+        let sets = match &marker_deploys {
+            Some(d) => vec![d],
+            None => std::iter::once(&document)
+                .chain(&scripts)
+                .filter_map(|r| r.deploys.as_ref())
+                .collect(),
+        };
+        for set in sets {
+            candidates.retain(|c| set.contains(c));
+        }
+        PageVersion {
+            document,
+            scripts,
+            marker,
+            candidates,
+            controller,
+        }
+    }
+
+    /// The one deploy the page shows, or `None` when ambiguous or mixed.
+    pub fn shown(&self) -> Option<&str> {
+        match self.candidates.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// A short human description: `v1 (document from service worker (cache "shell-v1"))`.
+    pub fn describe(&self) -> String {
+        let mut out = match (self.candidates.as_slice(), &self.marker) {
+            ([one], _) => one.clone(),
+            ([], Some(m)) => format!("marker `{m}` (matches no deploy)"),
+            ([], None) => self.describe_mix(),
+            (many, _) => format!("one of {} (identical files)", many.join(", ")),
+        };
+        let _ = write!(out, " (document from {}", self.document.source);
+        if let Some(c) = &self.controller {
+            let _ = write!(out, ", worker {c} controls the page");
+        } else {
+            out.push_str(", no worker controls the page");
+        }
+        out.push(')');
+        out
+    }
+
+    fn describe_mix(&self) -> String {
+        let name = |r: &ResourceVersion| match &r.deploys {
+            Some(d) if d.is_empty() => format!("{} matches no deploy", r.path),
+            Some(d) => format!("{} from {}", r.path, d.join("/")),
+            None => format!("{} unreadable", r.path),
+        };
+        let parts: Vec<String> = std::iter::once(&self.document)
+            .chain(&self.scripts)
+            .map(name)
+            .collect();
+        format!("a mix ({})", parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(path: &str, deploys: &[&str]) -> ResourceVersion {
+        ResourceVersion {
+            path: path.into(),
+            deploys: Some(deploys.iter().map(|s| s.to_string()).collect()),
+            source: "network".into(),
+        }
+    }
+
+    fn order() -> Vec<String> {
+        vec!["v1".into(), "v2".into()]
+    }
+
+    #[test]
+    fn unchanged_html_is_decided_by_its_scripts() {
+        let v = PageVersion::from_resources(
+            res("/", &["v1", "v2"]),
+            vec![res("/app.2.js", &["v2"])],
+            None,
+            Some("v2".into()),
+            &order(),
+        );
+        assert_eq!(v.shown(), Some("v2"));
+    }
+
+    #[test]
+    fn mixed_deploys_show_nothing_and_say_so() {
+        let v = PageVersion::from_resources(
+            res("/", &["v2"]),
+            vec![res("/app.js", &["v1"])],
+            None,
+            None,
+            &order(),
+        );
+        assert_eq!(v.shown(), None);
+        assert_eq!(
+            v.describe(),
+            "a mix (/ from v2, /app.js from v1) (document from network, no worker controls the page)"
+        );
+    }
+
+    #[test]
+    fn marker_overrides_bytes() {
+        let v = PageVersion::from_resources(
+            res("/", &[]),
+            vec![],
+            Some(("2.0".into(), vec!["v2".into()])),
+            None,
+            &order(),
+        );
+        assert_eq!(v.shown(), Some("v2"));
+    }
+}

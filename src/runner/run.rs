@@ -1,0 +1,297 @@
+//! The run loop: one Chromium, one scenario per (spec, check), bounded concurrency, per-scenario
+//! timeouts, cancellation, results in a fixed order.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use tokio::sync::watch;
+
+use crate::browser::{BrowserError, BrowserSession};
+use crate::checks::{Judgement, Verdict};
+use crate::server::{DeploySet, FixtureServer};
+use crate::spec::{CheckEntry, Spec};
+
+use super::error::{RunError, ScenarioError};
+use super::event::{Event, RunSummary, ScenarioResult};
+use super::scenario::Scenario;
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The Chromium binary.
+    pub chromium: PathBuf,
+    /// Extra Chromium flags (each with its leading `--`).
+    pub chromium_args: Vec<String>,
+    /// Scenarios run at once.
+    pub jobs: usize,
+    /// Bound for a whole scenario.
+    pub scenario_timeout: Duration,
+    /// Bound for each single wait inside a scenario (a CDP call, an update check).
+    pub wait_timeout: Duration,
+    /// Address fixture servers bind (default 127.0.0.1).
+    pub bind: Option<IpAddr>,
+}
+
+/// Cancellation: the first interrupt sets it; running scenarios end as cancelled.
+#[derive(Debug, Clone)]
+pub struct Cancel(watch::Receiver<bool>);
+
+impl Cancel {
+    /// A cancel handle and the sender that triggers it.
+    pub fn new() -> (watch::Sender<bool>, Cancel) {
+        let (tx, rx) = watch::channel(false);
+        (tx, Cancel(rx))
+    }
+
+    /// A handle that never fires (for tests).
+    pub fn never() -> Cancel {
+        let (tx, rx) = watch::channel(false);
+        std::mem::forget(tx);
+        Cancel(rx)
+    }
+
+    fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    async fn cancelled(&self) {
+        let mut rx = self.0.clone();
+        let _ = rx.wait_for(|c| *c).await;
+    }
+}
+
+/// Runs every check of every spec and returns their results in spec and check order.
+pub async fn run(
+    specs: &[Spec],
+    options: &RunOptions,
+    cancel: Cancel,
+    report: &mut dyn FnMut(Event<'_>),
+) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let deploys: Vec<Arc<DeploySet>> = specs
+        .iter()
+        .map(|s| DeploySet::load(s).map(Arc::new))
+        .collect::<Result<_, _>>()?;
+    let browser = BrowserSession::launch(
+        &options.chromium,
+        &options.chromium_args,
+        options.wait_timeout,
+    )
+    .await?;
+    let chromium = match browser.version().await {
+        Ok(v) => v,
+        Err(e) => {
+            browser.close().await;
+            return Err(e.into());
+        }
+    };
+    let specs: Vec<Arc<Spec>> = specs.iter().cloned().map(Arc::new).collect();
+    let jobs: Vec<(Arc<Spec>, Arc<DeploySet>, CheckEntry)> = specs
+        .iter()
+        .zip(&deploys)
+        .flat_map(|(spec, d)| {
+            spec.checks
+                .iter()
+                .map(move |c| (spec.clone(), d.clone(), c.clone()))
+        })
+        .collect();
+    report(Event::RunStarted {
+        scenarios: jobs.len(),
+        chromium: &chromium,
+    });
+
+    let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
+    let browser_ref = &browser;
+    let cancel_ref = &cancel;
+    let tx = started_tx.clone();
+    let mut finished = futures::stream::iter(jobs.into_iter().enumerate())
+        .map(move |(i, (spec, deploys, entry))| {
+            let started_tx = tx.clone();
+            async move {
+                if cancel_ref.is_cancelled() {
+                    return (
+                        i,
+                        cancelled_result(&spec, &entry, Duration::ZERO, Vec::new()),
+                    );
+                }
+                let _ = started_tx.send((spec.name.clone(), entry.config.name()));
+                let result =
+                    run_scenario(browser_ref, spec, deploys, &entry, options, cancel_ref).await;
+                (i, result)
+            }
+        })
+        .buffer_unordered(options.jobs.max(1));
+    drop(started_tx);
+
+    let mut results: Vec<(usize, ScenarioResult)> = Vec::new();
+    loop {
+        tokio::select! {
+            biased;
+            Some((spec, check)) = started_rx.recv() => {
+                report(Event::ScenarioStarted { spec: &spec, check });
+            }
+            next = finished.next() => match next {
+                Some((i, result)) => {
+                    while let Ok((spec, check)) = started_rx.try_recv() {
+                        report(Event::ScenarioStarted { spec: &spec, check });
+                    }
+                    report(Event::ScenarioFinished(&result));
+                    results.push((i, result));
+                }
+                None => break,
+            },
+        }
+    }
+    drop(finished);
+    browser.close().await;
+
+    results.sort_by_key(|(i, _)| *i);
+    let summary = RunSummary {
+        results: results.into_iter().map(|(_, r)| r).collect(),
+        duration: started.elapsed(),
+        interrupted: cancel.is_cancelled(),
+    };
+    report(Event::RunFinished(&summary));
+    Ok(summary)
+}
+
+async fn run_scenario(
+    browser: &BrowserSession,
+    spec: Arc<Spec>,
+    deploys: Arc<DeploySet>,
+    entry: &CheckEntry,
+    options: &RunOptions,
+    cancel: &Cancel,
+) -> ScenarioResult {
+    let started = Instant::now();
+    let timeline = Arc::new(Mutex::new(Vec::new()));
+    let outcome = {
+        let work = scenario_body(
+            browser,
+            spec.clone(),
+            deploys,
+            entry,
+            options,
+            timeline.clone(),
+        );
+        tokio::select! {
+            r = tokio::time::timeout(options.scenario_timeout, work) => match r {
+                Ok(r) => Some(r),
+                Err(_) => None,
+            },
+            _ = cancel.cancelled() => {
+                let lines = take(&timeline);
+                return cancelled_result(&spec, entry, started.elapsed(), lines);
+            }
+        }
+    };
+    let (verdict, message) = match outcome {
+        None => {
+            let last = timeline
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .last()
+                .cloned()
+                .unwrap_or_default();
+            (
+                Verdict::Timeout,
+                format!(
+                    "scenario timed out after {}s (last step: {})",
+                    options.scenario_timeout.as_secs(),
+                    last.trim()
+                ),
+            )
+        }
+        Some(Ok(Judgement::Pass(m))) => (Verdict::Pass, m),
+        Some(Ok(Judgement::Fail(m))) => (Verdict::Fail, m),
+        Some(Ok(Judgement::CannotJudge(m))) => (Verdict::Error, m),
+        Some(Err(e)) => classify(&e),
+    };
+    ScenarioResult {
+        spec: spec.name.clone(),
+        spec_path: spec.path.clone(),
+        check: entry.config.name(),
+        location: entry.location.clone(),
+        verdict,
+        message,
+        duration: started.elapsed(),
+        timeline: take(&timeline),
+    }
+}
+
+async fn scenario_body(
+    browser: &BrowserSession,
+    spec: Arc<Spec>,
+    deploys: Arc<DeploySet>,
+    entry: &CheckEntry,
+    options: &RunOptions,
+    timeline: Arc<Mutex<Vec<String>>>,
+) -> Result<Judgement, ScenarioError> {
+    let server = FixtureServer::start(deploys, &spec.headers, options.bind).await?;
+    let log = server.log().clone();
+    let sw_path = spec.service_worker.clone();
+    let deploy_of_script = Arc::new(move || {
+        log.last_matching(|r| {
+            r.service_worker_script && r.path.split('?').next() == Some(sw_path.as_str())
+        })
+        .map(|r| r.deploy)
+    });
+    let page = browser.new_scenario_page(deploy_of_script).await?;
+    let mut scenario = Scenario::new(spec, server, page, options.wait_timeout, timeline);
+    scenario.note(format!(
+        "fixture server on {}, check {}",
+        scenario.origin(),
+        entry.config.name()
+    ));
+    let result = entry.config.run(&mut scenario).await;
+    let Scenario { server, page, .. } = scenario;
+    browser.close_scenario_page(page).await;
+    server.shutdown().await;
+    result
+}
+
+fn classify(e: &ScenarioError) -> (Verdict, String) {
+    let verdict = match e {
+        ScenarioError::Browser(BrowserError::Timeout { .. })
+        | ScenarioError::Server(crate::server::ServerError::Timeout { .. }) => Verdict::Timeout,
+        ScenarioError::Browser(b) if b.is_infrastructure() => Verdict::Infrastructure,
+        ScenarioError::Server(crate::server::ServerError::Bind { .. }) => Verdict::Infrastructure,
+        _ => Verdict::Error,
+    };
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    (verdict, message)
+}
+
+fn take(timeline: &Mutex<Vec<String>>) -> Vec<String> {
+    std::mem::take(&mut *timeline.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
+fn cancelled_result(
+    spec: &Spec,
+    entry: &CheckEntry,
+    duration: Duration,
+    timeline: Vec<String>,
+) -> ScenarioResult {
+    ScenarioResult {
+        spec: spec.name.clone(),
+        spec_path: spec.path.clone(),
+        check: entry.config.name(),
+        location: entry.location.clone(),
+        verdict: Verdict::Cancelled,
+        message: "interrupted before the check finished".into(),
+        duration,
+        timeline,
+    }
+}

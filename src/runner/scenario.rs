@@ -1,0 +1,450 @@
+//! One scenario's world: its fixture server, its page in its own browser context, its step log,
+//! and the deploy-aware steps checks compose (install N, deploy N+1, wait for update checks).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::browser::{CacheInfo, ScenarioPage, SwState, VersionStatus};
+use crate::server::FixtureServer;
+use crate::spec::{Spec, VersionMarker};
+
+use super::error::ScenarioError;
+use super::page_version::{PageVersion, ResourceVersion};
+
+/// How long a new worker may sit in `installed` before it is judged *waiting*.
+///
+/// A worker that calls `skipWaiting()` during `install` moves on to `activating` within
+/// milliseconds of reaching `installed`; one that does not stays there for as long as a page is
+/// controlled. There is no CDP signal for "will never activate", so this bound is the one place
+/// a quiet period is the signal. It is generous so a loaded machine cannot flip a verdict.
+pub const WAITING_GRACE: Duration = Duration::from_secs(5);
+
+/// What Chromium's update check after a navigation found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateCheck {
+    /// The script served is byte-identical to the newest version's: nothing to install.
+    Unchanged,
+    /// A new version of `deploy` installed and went on to activate.
+    Activated,
+    /// A new version of `deploy` installed and stays waiting.
+    Waiting,
+    /// A new version of `deploy` failed to install (became redundant).
+    Failed(String),
+}
+
+/// The scenario context checks drive.
+pub struct Scenario {
+    pub(crate) spec: Arc<Spec>,
+    pub(crate) server: FixtureServer,
+    pub(crate) page: ScenarioPage,
+    /// Bound for each wait on a browser or server signal.
+    pub(crate) wait: Duration,
+    started: Instant,
+    timeline: Arc<Mutex<Vec<String>>>,
+}
+
+impl Scenario {
+    pub(crate) fn new(
+        spec: Arc<Spec>,
+        server: FixtureServer,
+        page: ScenarioPage,
+        wait: Duration,
+        timeline: Arc<Mutex<Vec<String>>>,
+    ) -> Self {
+        Scenario {
+            spec,
+            server,
+            page,
+            wait,
+            started: Instant::now(),
+            timeline,
+        }
+    }
+
+    /// Adds a step to the scenario's log, stamped with the time since the scenario began.
+    pub fn note(&self, text: impl AsRef<str>) {
+        let ms = self.started.elapsed().as_millis();
+        let line = format!("{:>6}ms  {}", ms, text.as_ref());
+        tracing::debug!(target: "swgate::scenario", "{}: {line}", self.spec.name);
+        self.timeline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(line);
+    }
+
+    /// The origin of this scenario's fixture server.
+    pub fn origin(&self) -> String {
+        self.server.origin()
+    }
+
+    /// Switches the fixture server to deploy `name`.
+    pub fn deploy(&self, name: &str) -> Result<(), ScenarioError> {
+        self.server.deploy(name)?;
+        self.note(format!("deployed {name}"));
+        Ok(())
+    }
+
+    /// Opens the spec's start page and waits for it to load.
+    pub async fn open_start(&self) -> Result<(), ScenarioError> {
+        let url = self.server.url(&self.spec.start);
+        self.page.navigate(&url).await?;
+        self.note(format!("opened {}", self.spec.start));
+        Ok(())
+    }
+
+    /// Reloads as a user does and waits for the load.
+    pub async fn reload(&self) -> Result<(), ScenarioError> {
+        self.page.reload().await?;
+        self.note("reloaded");
+        Ok(())
+    }
+
+    /// Makes the page a returning user of deploy `name`: serves it, opens the start page,
+    /// waits for its worker to activate, and reloads once if the worker does not yet control
+    /// the page (no `clients.claim()`), waiting for it to take control.
+    pub async fn install(&self, name: &str) -> Result<(), ScenarioError> {
+        self.deploy(name)?;
+        self.open_start().await?;
+        let state = self
+            .page
+            .wait_for_sw(
+                &format!("{name}'s service worker to activate"),
+                self.wait,
+                |s| {
+                    s.versions.values().any(|v| {
+                        v.deploy.as_deref() == Some(name)
+                            && matches!(
+                                v.status,
+                                VersionStatus::Activated | VersionStatus::Redundant
+                            )
+                    })
+                },
+            )
+            .await?;
+        if !state
+            .versions
+            .values()
+            .any(|v| v.deploy.as_deref() == Some(name) && v.status == VersionStatus::Activated)
+        {
+            return Err(ScenarioError::App(format!(
+                "{name}'s service worker failed to install{}",
+                worker_errors(&state)
+            )));
+        }
+        self.note(format!("{name}'s worker activated"));
+        if self.controller().await?.as_deref() != Some(name) {
+            self.reload().await?;
+            let controller = self.controller().await?;
+            if controller.as_deref() != Some(name) {
+                return Err(ScenarioError::App(format!(
+                    "{name}'s worker is active but does not control {} after a reload (controller: {}); is the start page inside its scope?",
+                    self.spec.start,
+                    controller.as_deref().unwrap_or("none")
+                )));
+            }
+        }
+        self.note(format!("{name}'s worker controls the page"));
+        Ok(())
+    }
+
+    /// The deploy of the worker controlling the page, if any.
+    ///
+    /// CDP's `controlledClients` lags behind reloads (after a reload of a controlled page it
+    /// often lists no client), so control is read from the page itself
+    /// (`navigator.serviceWorker.controller`); the controller is then the registration's
+    /// active worker, since activation moves every controlled client to the new active worker.
+    pub async fn controller(&self) -> Result<Option<String>, ScenarioError> {
+        let controlled = self
+            .page
+            .evaluate("!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
+            .await?;
+        if controlled != serde_json::Value::Bool(true) {
+            return Ok(None);
+        }
+        let state = self
+            .page
+            .wait_for_sw("CDP to report the active worker", self.wait, |s| {
+                s.active().is_some()
+            })
+            .await?;
+        Ok(state.active().and_then(|v| v.deploy.clone()))
+    }
+
+    /// What the page shows now: which deploy its document and scripts came from, and which
+    /// worker controls it.
+    pub async fn page_version(&self) -> Result<PageVersion, ScenarioError> {
+        let network = self.page.network();
+        let doc = network
+            .last_document()
+            .cloned()
+            .ok_or_else(|| ScenarioError::App("the page received no document response".into()))?;
+        let deploys = self.server.deploys();
+        let origin = self.server.origin();
+        let resource = |r: &crate::browser::Response, body: Option<Vec<u8>>| {
+            let path = r.url.strip_prefix(&origin).unwrap_or(&r.url).to_string();
+            ResourceVersion {
+                deploys: body.map(|b| {
+                    deploys
+                        .all_matching(&path, &b)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect()
+                }),
+                path,
+                source: r.source.clone(),
+            }
+        };
+        let doc_body = self.page.response_body(&doc.request_id).await.ok();
+        let document = resource(&doc, doc_body);
+        let mut scripts = Vec::new();
+        for r in network.subresources_of(&doc.loader_id) {
+            if r.resource_type == "Script" && r.url.starts_with(&origin) {
+                let body = self.page.response_body(&r.request_id).await.ok();
+                scripts.push(resource(r, body));
+            }
+        }
+        let marker = match &self.spec.version_marker {
+            None => None,
+            Some(m) => {
+                let expr = match m {
+                    VersionMarker::Selector(sel) => format!(
+                        "(() => {{ const e = document.querySelector({}); return e ? e.textContent.trim() : null; }})()",
+                        serde_json::to_string(sel).unwrap_or_default()
+                    ),
+                    VersionMarker::Js(js) => format!("String({js})"),
+                };
+                let value = match self.page.evaluate(&expr).await? {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => "(no element)".into(),
+                    other => other.to_string(),
+                };
+                let matching = self
+                    .spec
+                    .deploys
+                    .iter()
+                    .filter(|d| d.marker == value)
+                    .map(|d| d.name.clone())
+                    .collect();
+                Some((value, matching))
+            }
+        };
+        let controller = self.controller().await?;
+        let order: Vec<String> = self.spec.deploys.iter().map(|d| d.name.clone()).collect();
+        let version = PageVersion::from_resources(document, scripts, marker, controller, &order);
+        self.note(format!("page shows {}", version.describe()));
+        Ok(version)
+    }
+
+    /// After a navigation that began when the request log had `since` entries: waits for
+    /// Chromium's update check (a request for the worker script with `Service-Worker: script`,
+    /// ~2 s after the navigation), then for what it leads to, each wait bounded.
+    pub async fn await_update_check(&self, since: usize) -> Result<UpdateCheck, ScenarioError> {
+        let sw_path = self.spec.service_worker.clone();
+        let request = self
+            .server
+            .log()
+            .wait_for(
+                since,
+                &format!("Chromium's update check (a request for {sw_path} with `Service-Worker: script`)"),
+                self.wait,
+                |r| r.service_worker_script && strip_query(&r.path) == sw_path,
+            )
+            .await?;
+        let served = request.deploy.clone();
+        self.note(format!(
+            "update check: {sw_path} answered {} by {served}",
+            request.status
+        ));
+        let state = self.page.sw_state();
+        let known = state
+            .versions
+            .values()
+            .filter(|v| v.deploy.as_deref() == Some(&*served))
+            .max_by_key(|v| v.seq);
+        match known {
+            // Seen at an earlier check: this one finds it unchanged, and its state is settled.
+            Some(v) if v.status >= VersionStatus::Installed => {
+                return Ok(self.settled_update(&served, &state))
+            }
+            Some(_) => {}
+            None if self.worker_script_unchanged(&served, &state) => {
+                self.note("update check found the worker script unchanged");
+                return Ok(UpdateCheck::Unchanged);
+            }
+            None => {}
+        }
+        let state = self
+            .page
+            .wait_for_sw(
+                &format!("{served}'s worker to finish installing"),
+                self.wait,
+                |s| {
+                    s.versions.values().any(|v| {
+                        v.deploy.as_deref() == Some(&*served)
+                            && v.status >= VersionStatus::Installed
+                    })
+                },
+            )
+            .await?;
+        Ok(self.settle_new_version(&served, state).await)
+    }
+
+    fn worker_script_unchanged(&self, served: &str, state: &SwState) -> bool {
+        let deploys = self.server.deploys();
+        let script = |name: &str| {
+            deploys
+                .get(name)
+                .ok()
+                .and_then(|d| d.lookup(&self.spec.service_worker).map(|f| f.bytes.clone()))
+        };
+        let newest = state.newest().and_then(|v| v.deploy.clone());
+        match newest {
+            Some(newest) => script(&newest) == script(served),
+            None => false,
+        }
+    }
+
+    async fn settle_new_version(&self, deploy: &str, state: SwState) -> UpdateCheck {
+        let is_new = |s: &SwState| {
+            s.versions
+                .values()
+                .filter(|v| v.deploy.as_deref() == Some(deploy))
+                .max_by_key(|v| v.seq)
+                .map(|v| v.status)
+        };
+        if is_new(&state) == Some(VersionStatus::Installed) {
+            let moved_on = self
+                .page
+                .wait_for_sw(
+                    &format!("{deploy}'s worker to leave `installed`"),
+                    WAITING_GRACE,
+                    |s| is_new(s).is_some_and(|st| st > VersionStatus::Installed),
+                )
+                .await;
+            if moved_on.is_err() {
+                self.note(format!(
+                    "{deploy}'s worker installed and is still waiting after {}s",
+                    WAITING_GRACE.as_secs()
+                ));
+                return UpdateCheck::Waiting;
+            }
+        }
+        self.settled_update(deploy, &self.page.sw_state())
+    }
+
+    fn settled_update(&self, deploy: &str, state: &SwState) -> UpdateCheck {
+        let newest = state
+            .versions
+            .values()
+            .filter(|v| v.deploy.as_deref() == Some(deploy))
+            .max_by_key(|v| v.seq);
+        let outcome = match newest.map(|v| v.status) {
+            Some(VersionStatus::Redundant)
+                if state.active().and_then(|a| a.deploy.as_deref()) != Some(deploy) =>
+            {
+                UpdateCheck::Failed(format!(
+                    "{deploy}'s worker failed to install{}",
+                    worker_errors(state)
+                ))
+            }
+            Some(VersionStatus::Installed) => UpdateCheck::Waiting,
+            _ => UpdateCheck::Activated,
+        };
+        self.note(format!("{deploy}'s worker: {outcome:?}"));
+        outcome
+    }
+
+    /// Forces the update to `deploy` (CDP `updateRegistration`, then `skipWaiting` if the new
+    /// worker waits) and waits for it to activate. For checks whose subject is not the
+    /// natural update path.
+    pub async fn force_activate(&self, deploy: &str) -> Result<(), ScenarioError> {
+        let scope = self.scope();
+        self.page.force_update(&scope).await?;
+        self.note(format!("forced an update check of {scope}"));
+        let installed = |s: &SwState| {
+            s.versions.values().any(|v| {
+                v.deploy.as_deref() == Some(deploy) && v.status >= VersionStatus::Installed
+            })
+        };
+        let state = self
+            .page
+            .wait_for_sw(
+                &format!("{deploy}'s worker to install"),
+                self.wait,
+                installed,
+            )
+            .await?;
+        let activated = |s: &SwState| {
+            s.versions.values().any(|v| {
+                v.deploy.as_deref() == Some(deploy) && v.status == VersionStatus::Activated
+            })
+        };
+        if !activated(&state)
+            && state.versions.values().all(|v| {
+                v.deploy.as_deref() != Some(deploy) || v.status == VersionStatus::Redundant
+            })
+        {
+            return Err(ScenarioError::App(format!(
+                "{deploy}'s worker failed to install{}",
+                worker_errors(&state)
+            )));
+        }
+        if state
+            .versions
+            .values()
+            .any(|v| v.deploy.as_deref() == Some(deploy) && v.status == VersionStatus::Installed)
+        {
+            self.page.skip_waiting(&scope).await?;
+            self.note(format!("{deploy}'s worker was waiting: sent skipWaiting"));
+        }
+        self.page
+            .wait_for_sw(
+                &format!("{deploy}'s worker to activate"),
+                self.wait,
+                activated,
+            )
+            .await?;
+        self.note(format!("{deploy}'s worker activated"));
+        Ok(())
+    }
+
+    /// The caches of this scenario's origin, by name.
+    pub async fn caches(&self) -> Result<Vec<CacheInfo>, ScenarioError> {
+        let caches = self.page.caches(&self.origin()).await?;
+        self.note(format!(
+            "caches: {}",
+            if caches.is_empty() {
+                "none".to_string()
+            } else {
+                caches
+                    .iter()
+                    .map(|c| format!("{} ({} entries)", c.name, c.entries))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ));
+        Ok(caches)
+    }
+
+    /// The scope URL of the app's registration (the first live one), or the origin root.
+    pub fn scope(&self) -> String {
+        self.page
+            .sw_state()
+            .live_registrations()
+            .next()
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{}/", self.origin()))
+    }
+}
+
+fn strip_query(path: &str) -> &str {
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
+fn worker_errors(state: &SwState) -> String {
+    if state.errors.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", state.errors.join("; "))
+    }
+}

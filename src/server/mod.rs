@@ -1,0 +1,12 @@
+//! The fixture server: serves one deploy of the app at a time on a loopback port, switches
+//! deploys atomically, sets per-path headers, and logs every request for checks to wait on.
+
+mod deploy_set;
+mod error;
+mod fixture_server;
+mod request_log;
+
+pub use deploy_set::{DeployFiles, DeploySet};
+pub use error::ServerError;
+pub use fixture_server::FixtureServer;
+pub use request_log::{RequestLog, RequestRecord};

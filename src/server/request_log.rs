@@ -1,0 +1,167 @@
+//! Every request the fixture server answered, in order, with a way to wait for one.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::error::ServerError;
+
+/// One answered request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// Position in the log (0-based).
+    pub seq: usize,
+    /// Time since the server started.
+    pub at: Duration,
+    /// HTTP method.
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// Status sent.
+    pub status: u16,
+    /// The deploy that answered.
+    pub deploy: String,
+    /// Whether the request carried `Service-Worker: script` (a worker script fetch).
+    pub service_worker_script: bool,
+}
+
+/// The request log, shared by the server and the scenario.
+#[derive(Debug)]
+pub struct RequestLog {
+    started: Instant,
+    records: Mutex<Vec<RequestRecord>>,
+    len: watch::Sender<usize>,
+}
+
+impl Default for RequestLog {
+    fn default() -> Self {
+        RequestLog {
+            started: Instant::now(),
+            records: Mutex::new(Vec::new()),
+            len: watch::channel(0).0,
+        }
+    }
+}
+
+impl RequestLog {
+    pub(crate) fn push(&self, mut record: RequestRecord) {
+        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        record.seq = records.len();
+        record.at = self.started.elapsed();
+        records.push(record);
+        let len = records.len();
+        drop(records);
+        self.len.send_replace(len);
+    }
+
+    /// A copy of every record so far.
+    pub fn snapshot(&self) -> Vec<RequestRecord> {
+        self.records
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// How many requests have been logged (the `seq` the next one gets).
+    pub fn len(&self) -> usize {
+        *self.len.borrow()
+    }
+
+    /// True when nothing was requested yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The newest record matching `pred`.
+    pub fn last_matching(&self, pred: impl Fn(&RequestRecord) -> bool) -> Option<RequestRecord> {
+        self.records
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .rev()
+            .find(|r| pred(r))
+            .cloned()
+    }
+
+    /// Waits for a record with `seq >= from` matching `pred`; `what` names it for the timeout.
+    pub async fn wait_for(
+        &self,
+        from: usize,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&RequestRecord) -> bool,
+    ) -> Result<RequestRecord, ServerError> {
+        let mut rx = self.len.subscribe();
+        let wait = async {
+            loop {
+                rx.borrow_and_update();
+                let found = self
+                    .records
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .iter()
+                    .skip(from)
+                    .find(|r| pred(r))
+                    .cloned();
+                if let Some(r) = found {
+                    return r;
+                }
+                // The sender lives in `self`, so `changed` cannot fail while we borrow it.
+                let _ = rx.changed().await;
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| ServerError::Timeout {
+                what: what.to_string(),
+                after: timeout,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(path: &str) -> RequestRecord {
+        RequestRecord {
+            seq: 0,
+            at: Duration::ZERO,
+            method: "GET".into(),
+            path: path.into(),
+            status: 200,
+            deploy: "v1".into(),
+            service_worker_script: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn wait_sees_a_request_logged_later() {
+        let log = std::sync::Arc::new(RequestLog::default());
+        log.push(record("/"));
+        let l2 = log.clone();
+        let waiter = tokio::spawn(async move {
+            l2.wait_for(1, "/sw.js", Duration::from_secs(5), |r| r.path == "/sw.js")
+                .await
+        });
+        log.push(record("/sw.js"));
+        let got = waiter.await.unwrap().unwrap();
+        assert_eq!(got.seq, 1);
+    }
+
+    #[tokio::test]
+    async fn wait_times_out_naming_what_it_waited_for() {
+        let log = RequestLog::default();
+        let err = log
+            .wait_for(0, "a request for /sw.js", Duration::from_millis(20), |_| {
+                true
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "timed out after 0.0s waiting for a request for /sw.js"
+        );
+    }
+}

@@ -1,0 +1,273 @@
+//! Stage two: file discovery, parsing, cross-field validation and conversion into the plan.
+
+use std::path::{Path, PathBuf};
+
+use super::error::SpecError;
+use super::plan::{CheckEntry, Deploy, HeaderRule, Location, Spec, VersionMarker};
+use super::raw::{self, RawSpec, RawVersionMarker};
+
+/// Expands the command line's paths: files as given, directories to their `*.yaml`/`*.yml`
+/// files in name order.
+pub fn discover_spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta =
+            std::fs::metadata(path).map_err(|_| SpecError::Missing { path: path.clone() })?;
+        if !meta.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path).map_err(|source| SpecError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+            })
+            .collect();
+        if found.is_empty() {
+            return Err(SpecError::NoSpecs { path: path.clone() });
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// Reads and parses one spec file.
+pub fn load_spec(path: &Path) -> Result<Spec, SpecError> {
+    let source = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_spec(path, &source)
+}
+
+/// Parses spec text; relative deploy directories resolve against `path`'s directory.
+pub fn parse_spec(path: &Path, source: &str) -> Result<Spec, SpecError> {
+    let base = path.parent().unwrap_or(Path::new("."));
+    let base = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    let raw: RawSpec = raw::with_base_dir(base, || serde_yaml::from_str(source))
+        .map_err(|e| yaml_error(path, source, &e))?;
+    let invalid = |position: Option<(usize, usize)>, message: String| {
+        SpecError::invalid_at(path.to_path_buf(), source, position, message)
+    };
+
+    let deploys: Vec<Deploy> = raw
+        .deploys
+        .0
+        .into_iter()
+        .map(|d| Deploy {
+            marker: d.marker.unwrap_or_else(|| d.name.clone()),
+            name: d.name,
+            dir: d.dir,
+        })
+        .collect();
+    let service_worker = raw.service_worker.0;
+    let start = raw.start.0;
+    for deploy in &deploys {
+        for (what, url_path, key) in [
+            ("service worker", &service_worker, "service_worker"),
+            ("start page", &start, "start"),
+        ] {
+            let file = file_for_url_path(&deploy.dir, url_path);
+            if !file.is_file() {
+                let position = locate_child_key(source, "deploys", &deploy.name)
+                    .or_else(|| locate_top_key(source, key));
+                return Err(invalid(
+                    position,
+                    format!(
+                        "deploy `{}` has no {what} `{url_path}` (looked for {})",
+                        deploy.name,
+                        file.display()
+                    ),
+                ));
+            }
+        }
+    }
+
+    let name = raw.name.unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "spec".into())
+    });
+    let version_marker = raw.version_marker.map(|m| match m {
+        RawVersionMarker::Selector(s) => VersionMarker::Selector(s),
+        RawVersionMarker::Js(s) => VersionMarker::Js(s),
+    });
+    let headers = raw
+        .headers
+        .into_iter()
+        .map(|h| HeaderRule {
+            path: h.path.0,
+            set: h.set.0,
+        })
+        .collect();
+    let item_positions = locate_list_items(source, "checks");
+    let checks_key = locate_top_key(source, "checks");
+    let checks = raw
+        .checks
+        .into_iter()
+        .enumerate()
+        .map(|(i, config)| {
+            let (line, column) = item_positions
+                .get(i)
+                .copied()
+                .or(checks_key)
+                .unwrap_or((1, 1));
+            CheckEntry {
+                config,
+                location: Location {
+                    file: path.to_path_buf(),
+                    line,
+                    column,
+                },
+            }
+        })
+        .collect::<Vec<_>>();
+    let spec = Spec {
+        path: path.to_path_buf(),
+        name,
+        deploys,
+        start,
+        service_worker,
+        version_marker,
+        headers,
+        checks,
+    };
+    for entry in &spec.checks {
+        entry.config.validate(&spec).map_err(|message| {
+            invalid(
+                Some((entry.location.line, entry.location.column)),
+                format!("{}: {message}", entry.config.name()),
+            )
+        })?;
+    }
+    Ok(spec)
+}
+
+/// The file a static server maps a URL path to (`/` and `/dir/` → `index.html`).
+pub(crate) fn file_for_url_path(dir: &Path, url_path: &str) -> PathBuf {
+    let path = url_path.split(['?', '#']).next().unwrap_or("/");
+    let rel = path.trim_start_matches('/');
+    if rel.is_empty() || rel.ends_with('/') {
+        dir.join(rel).join("index.html")
+    } else {
+        dir.join(rel)
+    }
+}
+
+fn yaml_error(path: &Path, source: &str, e: &serde_yaml::Error) -> SpecError {
+    let full = e.to_string();
+    let position = e.location().map(|l| (l.line(), l.column()));
+    let message = match position {
+        Some((line, col)) => {
+            let suffix = format!(" at line {line} column {col}");
+            match full.find(&suffix) {
+                Some(i) => format!("{}{}", &full[..i], &full[i + suffix.len()..]),
+                None => full,
+            }
+        }
+        None => full,
+    };
+    let message = message
+        .strip_prefix(": ")
+        .map(str::to_owned)
+        .unwrap_or(message);
+    let message = if message.trim().is_empty() || message == "EOF while parsing a value" {
+        "the spec is empty: expected a mapping with `deploys` and `checks`".into()
+    } else {
+        message
+    };
+    SpecError::invalid_at(path.to_path_buf(), source, position, message)
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+fn is_content(line: &str) -> bool {
+    let t = line.trim_start();
+    !t.is_empty() && !t.starts_with('#')
+}
+
+/// 1-based position of a top-level `key:`.
+fn locate_top_key(source: &str, key: &str) -> Option<(usize, usize)> {
+    source.lines().enumerate().find_map(|(i, line)| {
+        (indent_of(line) == 0 && line.strip_prefix(key)?.trim_start().starts_with(':'))
+            .then_some((i + 1, 1))
+    })
+}
+
+/// 1-based position of `child:` nested under the top-level `parent:`.
+fn locate_child_key(source: &str, parent: &str, child: &str) -> Option<(usize, usize)> {
+    let (start, _) = locate_top_key(source, parent)?;
+    source
+        .lines()
+        .enumerate()
+        .skip(start)
+        .take_while(|(_, l)| !is_content(l) || indent_of(l) > 0)
+        .find_map(|(i, line)| {
+            let t = line.trim_start();
+            let after = t.strip_prefix(child)?;
+            after
+                .trim_start()
+                .starts_with(':')
+                .then_some((i + 1, indent_of(line) + 1))
+        })
+}
+
+/// 1-based positions of the items of the block list under the top-level `key:`.
+fn locate_list_items(source: &str, key: &str) -> Vec<(usize, usize)> {
+    let Some((start, _)) = locate_top_key(source, key) else {
+        return Vec::new();
+    };
+    let mut items = Vec::new();
+    let mut item_indent = None;
+    for (i, line) in source.lines().enumerate().skip(start) {
+        if !is_content(line) {
+            continue;
+        }
+        let indent = indent_of(line);
+        let t = line.trim_start();
+        if indent == 0 && !t.starts_with('-') {
+            break;
+        }
+        if let Some(rest) = t.strip_prefix('-') {
+            if item_indent.is_none_or(|n| n == indent) {
+                item_indent = Some(indent);
+                let name_col = indent + 1 + (rest.len() - rest.trim_start().len()) + 1;
+                items.push((i + 1, name_col));
+            }
+        }
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_items_are_located() {
+        let src = "deploys:\n  v1: a\nchecks:\n  - update-recovers:\n      reloads: 2\n  - caches-pruned\n";
+        assert_eq!(locate_list_items(src, "checks"), vec![(4, 5), (6, 5)]);
+        assert_eq!(locate_child_key(src, "deploys", "v1"), Some((2, 3)));
+        assert_eq!(locate_top_key(src, "checks"), Some((3, 1)));
+    }
+
+    #[test]
+    fn url_paths_map_to_files() {
+        let d = Path::new("/b");
+        assert_eq!(file_for_url_path(d, "/"), Path::new("/b/index.html"));
+        assert_eq!(file_for_url_path(d, "/a/"), Path::new("/b/a/index.html"));
+        assert_eq!(file_for_url_path(d, "/sw.js?x=1"), Path::new("/b/sw.js"));
+    }
+}

@@ -1,0 +1,15 @@
+//! Spec files: YAML → typed [`Spec`] plan, with file:line:col on every error.
+//!
+//! Parsing is two-staged: [`raw`] deserializes with serde_yaml and raises semantic errors *while*
+//! deserializing (so serde_yaml attaches positions), then [`load`] converts into the plan types
+//! the runner uses, which keep plain [`Location`]s and no YAML types.
+
+mod error;
+mod load;
+mod plan;
+mod raw;
+
+pub use error::SpecError;
+pub use load::{discover_spec_files, load_spec, parse_spec};
+pub use plan::{CheckEntry, Deploy, HeaderRule, Location, Spec, VersionMarker};
+pub(crate) use raw::{positive_u32, unknown_name_hint};

@@ -1,0 +1,89 @@
+//! The typed plan a spec becomes: what the runner, server and checks consume.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::checks::CheckConfig;
+
+/// A 1-based position in a spec file, kept for messages after parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The spec file.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// One app under test and the checks to run against its deploys.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The spec file this came from.
+    pub path: PathBuf,
+    /// Human name (the `name:` key, or the file stem).
+    pub name: String,
+    /// Build directories in deploy order; the first is what a returning user installed.
+    pub deploys: Vec<Deploy>,
+    /// URL path of the page a user opens, e.g. `/`.
+    pub start: String,
+    /// URL path of the service-worker script, e.g. `/sw.js`.
+    pub service_worker: String,
+    /// Optional override for telling which deploy a page shows.
+    pub version_marker: Option<VersionMarker>,
+    /// Response headers the fixture server adds per path.
+    pub headers: Vec<HeaderRule>,
+    /// The checks, in spec order; each runs as its own isolated scenario.
+    pub checks: Vec<CheckEntry>,
+}
+
+impl Spec {
+    /// The deploy with this name, if any.
+    pub fn deploy(&self, name: &str) -> Option<&Deploy> {
+        self.deploys.iter().find(|d| d.name == name)
+    }
+}
+
+/// One deploy: a named build output directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deploy {
+    /// The name used in messages and check parameters (`v1`, `v2`, `kill`).
+    pub name: String,
+    /// Absolute path of the build directory.
+    pub dir: PathBuf,
+    /// What the version marker reads on a page of this deploy (defaults to `name`).
+    pub marker: String,
+}
+
+/// How to read a page's version when comparing bytes with the deploys is not wanted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionMarker {
+    /// The text content of the first element matching this CSS selector.
+    Selector(String),
+    /// The string value of this JS expression evaluated in the page.
+    Js(String),
+}
+
+/// Response headers the fixture server sets on paths matching a glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderRule {
+    /// Glob over the URL path, e.g. `/sw.js` or `/assets/*`.
+    pub path: String,
+    /// Header name/value pairs, in spec order.
+    pub set: Vec<(String, String)>,
+}
+
+/// A check as the spec asked for it, with where it was asked.
+#[derive(Debug, Clone)]
+pub struct CheckEntry {
+    /// The check and its parameters.
+    pub config: CheckConfig,
+    /// Where the entry starts in the spec.
+    pub location: Location,
+}

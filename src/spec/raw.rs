@@ -1,0 +1,327 @@
+//! Stage one: serde types mirroring the YAML, raising semantic errors while deserializing.
+//!
+//! serde_yaml attaches line:col only to errors raised *during* deserialization, so checks that
+//! need the spec's directory (does this deploy directory exist?) run inside `Deserialize` impls.
+//! The directory reaches them through [`with_base_dir`], a thread-local set for the duration of
+//! one parse: the smallest addition that keeps positions without threading a `DeserializeSeed`
+//! through every type.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use crate::checks::CheckConfig;
+
+thread_local! {
+    static BASE_DIR: RefCell<Option<PathBuf>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `dir` as the directory relative deploy paths resolve against.
+pub(super) fn with_base_dir<T>(dir: &Path, f: impl FnOnce() -> T) -> T {
+    struct Reset(Option<PathBuf>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            BASE_DIR.with(|b| *b.borrow_mut() = self.0.take());
+        }
+    }
+    let previous = BASE_DIR.with(|b| b.borrow_mut().replace(dir.to_path_buf()));
+    let _reset = Reset(previous);
+    f()
+}
+
+fn resolve(path: &str) -> PathBuf {
+    let base = BASE_DIR.with(|b| b.borrow().clone()).unwrap_or_default();
+    let joined = base.join(path);
+    joined.canonicalize().unwrap_or(joined)
+}
+
+/// The top level of a spec file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSpec {
+    pub(super) name: Option<String>,
+    pub(super) deploys: RawDeploys,
+    #[serde(default = "default_start")]
+    pub(super) start: UrlPath,
+    #[serde(default = "default_service_worker")]
+    pub(super) service_worker: UrlPath,
+    pub(super) version_marker: Option<RawVersionMarker>,
+    #[serde(default)]
+    pub(super) headers: Vec<RawHeaderRule>,
+    #[serde(deserialize_with = "non_empty_checks")]
+    pub(super) checks: Vec<CheckConfig>,
+}
+
+fn default_start() -> UrlPath {
+    UrlPath("/".into())
+}
+
+fn default_service_worker() -> UrlPath {
+    UrlPath("/sw.js".into())
+}
+
+fn non_empty_checks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<CheckConfig>, D::Error> {
+    let checks = Vec::<CheckConfig>::deserialize(d)?;
+    if checks.is_empty() {
+        return Err(de::Error::custom(
+            "`checks` is empty: list at least one check, e.g. `- update-recovers`",
+        ));
+    }
+    Ok(checks)
+}
+
+/// Deploys in the order written: a YAML mapping of name → directory.
+#[derive(Debug)]
+pub(super) struct RawDeploys(pub(super) Vec<RawDeploy>);
+
+/// One deploy entry.
+#[derive(Debug)]
+pub(super) struct RawDeploy {
+    pub(super) name: String,
+    pub(super) dir: PathBuf,
+    pub(super) marker: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawDeploys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct DeploysVisitor;
+        impl<'de> Visitor<'de> for DeploysVisitor {
+            type Value = RawDeploys;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping of deploy name to build directory, e.g. `v1: build-v1`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawDeploys, A::Error> {
+                let mut out: Vec<RawDeploy> = Vec::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    if out.iter().any(|d| d.name == name) {
+                        return Err(de::Error::custom(format!(
+                            "deploy `{name}` is listed twice"
+                        )));
+                    }
+                    let value: DeployValue = map.next_value()?;
+                    out.push(RawDeploy {
+                        name,
+                        dir: value.dir.0,
+                        marker: value.marker,
+                    });
+                }
+                if out.is_empty() {
+                    return Err(de::Error::custom(
+                        "`deploys` is empty: name at least one build directory, e.g. `v1: build-v1`",
+                    ));
+                }
+                Ok(RawDeploys(out))
+            }
+        }
+        d.deserialize_map(DeploysVisitor)
+    }
+}
+
+/// A deploy's value: a directory string, or `{ dir, marker }`.
+struct DeployValue {
+    dir: DeployDir,
+    marker: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for DeployValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            dir: DeployDir,
+            marker: Option<String>,
+        }
+        struct ValueVisitor;
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = DeployValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a build directory, or a mapping with `dir` and optional `marker`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DeployValue, E> {
+                Ok(DeployValue {
+                    dir: DeployDir::check(v)?,
+                    marker: None,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DeployValue, A::Error> {
+                let full = Full::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(DeployValue {
+                    dir: full.dir,
+                    marker: full.marker,
+                })
+            }
+        }
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+/// A build directory that exists, resolved against the spec's directory.
+struct DeployDir(PathBuf);
+
+impl DeployDir {
+    fn check<E: de::Error>(raw: &str) -> Result<Self, E> {
+        let path = resolve(raw);
+        match std::fs::metadata(&path) {
+            Err(_) => Err(E::custom(format!(
+                "deploy directory `{raw}` does not exist (resolved to {})",
+                path.display()
+            ))),
+            Ok(m) if !m.is_dir() => Err(E::custom(format!(
+                "deploy `{raw}` is not a directory (resolved to {})",
+                path.display()
+            ))),
+            Ok(_) => match std::fs::read_dir(&path) {
+                Err(e) => Err(E::custom(format!(
+                    "deploy directory {} cannot be read: {e}",
+                    path.display()
+                ))),
+                Ok(mut entries) => match entries.next() {
+                    None => Err(E::custom(format!(
+                        "deploy directory {} is empty",
+                        path.display()
+                    ))),
+                    Some(_) => Ok(DeployDir(path)),
+                },
+            },
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DeployDir {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        DeployDir::check(&raw)
+    }
+}
+
+/// An absolute URL path such as `/sw.js`.
+#[derive(Debug, Clone)]
+pub(super) struct UrlPath(pub(super) String);
+
+impl<'de> Deserialize<'de> for UrlPath {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        if !raw.starts_with('/') || raw.starts_with("//") || raw.contains(char::is_whitespace) {
+            return Err(de::Error::custom(format!(
+                "expected a URL path starting with `/` (e.g. `/sw.js`), found `{raw}`"
+            )));
+        }
+        Ok(UrlPath(raw))
+    }
+}
+
+/// `version_marker: { selector: "#version" }` or `{ js: "window.APP_VERSION" }`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub(super) enum RawVersionMarker {
+    Selector(String),
+    Js(String),
+}
+
+/// `- path: /sw.js` + `set: { Cache-Control: max-age=86400 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHeaderRule {
+    pub(super) path: PathGlob,
+    pub(super) set: HeaderSet,
+}
+
+/// A glob over URL paths, validated when read.
+#[derive(Debug)]
+pub(super) struct PathGlob(pub(super) String);
+
+impl<'de> Deserialize<'de> for PathGlob {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        if !raw.starts_with('/') && !raw.starts_with('*') {
+            return Err(de::Error::custom(format!(
+                "expected a URL path glob starting with `/` or `*` (e.g. `/assets/*`), found `{raw}`"
+            )));
+        }
+        globset::Glob::new(&raw)
+            .map_err(|e| de::Error::custom(format!("invalid path glob `{raw}`: {e}")))?;
+        Ok(PathGlob(raw))
+    }
+}
+
+/// Header name → value pairs, in order, each validated as HTTP.
+#[derive(Debug)]
+pub(super) struct HeaderSet(pub(super) Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for HeaderSet {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SetVisitor;
+        impl<'de> Visitor<'de> for SetVisitor {
+            type Value = HeaderSet;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping of header name to value, e.g. `Cache-Control: no-cache`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderSet, A::Error> {
+                let mut out = Vec::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    let value: String = map.next_value()?;
+                    axum::http::HeaderName::try_from(name.as_str()).map_err(|_| {
+                        de::Error::custom(format!("`{name}` is not a valid HTTP header name"))
+                    })?;
+                    axum::http::HeaderValue::try_from(value.as_str()).map_err(|_| {
+                        de::Error::custom(format!("`{value}` is not a valid HTTP header value"))
+                    })?;
+                    out.push((name, value));
+                }
+                Ok(HeaderSet(out))
+            }
+        }
+        d.deserialize_map(SetVisitor)
+    }
+}
+
+/// Deserializes a count that must be at least 1.
+pub(crate) fn positive_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = u32::deserialize(d)?;
+    if n == 0 {
+        return Err(de::Error::custom(
+            "expected a number of at least 1, found 0",
+        ));
+    }
+    Ok(n)
+}
+
+/// For serde's "unknown field/variant `x`, expected one of `a`, `b`" messages: the closest
+/// valid name, as a "did you mean" hint.
+pub(crate) fn unknown_name_hint(message: &str) -> Option<String> {
+    let rest = message
+        .split_once("unknown field ")
+        .or_else(|| message.split_once("unknown variant "))
+        .or_else(|| message.split_once("unknown check "))?
+        .1;
+    let mut names = rest.split('`').skip(1).step_by(2);
+    let unknown = names.next()?;
+    let best = names
+        .map(|n| (strsim::jaro_winkler(unknown, n), n))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some(format!("did you mean `{}`?", best.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hint_for_close_field() {
+        let msg = "unknown field `chekcs`, expected one of `name`, `deploys`, `checks`";
+        assert_eq!(
+            unknown_name_hint(msg).as_deref(),
+            Some("did you mean `checks`?")
+        );
+    }
+
+    #[test]
+    fn no_hint_when_nothing_is_close() {
+        let msg = "unknown field `zzz`, expected one of `name`, `deploys`, `checks`";
+        assert_eq!(unknown_name_hint(msg), None);
+    }
+}

@@ -296,24 +296,36 @@ fn processes_of_profile(profile: &Path) -> Vec<i32> {
 }
 
 /// SIGKILLs every process started for `profile` (including helpers outside our process
-/// group), reaps those re-parented to us, and waits (bounded) until none is left.
+/// group) and waits (bounded) until each is gone from the process table, reaping those
+/// re-parented to us. A dying helper's command line empties before it becomes a zombie, and a
+/// zombie whose parent is also dying is re-parented to us only once that parent is reaped:
+/// so "gone" means absent from `/proc`, not merely absent from the command-line scan.
 async fn kill_profile_processes(profile: &Path, timeout: Duration) {
     let deadline = tokio::time::Instant::now() + timeout;
+    let mut pending = std::collections::BTreeSet::new();
     loop {
-        let pids = processes_of_profile(profile);
-        for &pid in &pids {
-            // SAFETY: signalling and reaping specific pids; a pid that is not our child makes
-            // waitpid fail with ECHILD, which is harmless.
+        for pid in processes_of_profile(profile) {
+            // SAFETY: signalling a process of our own Chromium.
             unsafe {
                 libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG);
             }
+            pending.insert(pid);
         }
         reap_orphaned_zombies();
-        if pids.is_empty() || tokio::time::Instant::now() >= deadline {
-            if !pids.is_empty() {
-                tracing::warn!("Chromium processes {pids:?} survived SIGKILL for {timeout:?}");
+        pending.retain(|pid| {
+            // SAFETY: reaping a specific pid; ECHILD for a pid that is not our child.
+            unsafe {
+                libc::waitpid(*pid, std::ptr::null_mut(), libc::WNOHANG);
             }
+            Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if pending.is_empty() {
+            return;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            tracing::warn!(
+                "Chromium processes {pending:?} still present {timeout:?} after SIGKILL"
+            );
             return;
         }
         // Poll interval of a bounded wait: the kernel gives no event for "pid gone".

@@ -178,10 +178,7 @@ async fn run_scenario(
             timeline.clone(),
         );
         tokio::select! {
-            r = tokio::time::timeout(options.scenario_timeout, work) => match r {
-                Ok(r) => Some(r),
-                Err(_) => None,
-            },
+            r = tokio::time::timeout(options.scenario_timeout, work) => r.ok(),
             _ = cancel.cancelled() => {
                 let lines = take(&timeline);
                 return cancelled_result(&spec, entry, started.elapsed(), lines);
@@ -209,6 +206,24 @@ async fn run_scenario(
         Some(Ok(Judgement::Fail(m))) => (Verdict::Fail, m),
         Some(Ok(Judgement::CannotJudge(m))) => (Verdict::Error, m),
         Some(Err(e)) => classify(&e),
+    };
+    // Once Chromium is gone every later failure is a consequence: report the cause. The CDP
+    // connection usually breaks a moment before the exit is reaped, so give it a bounded wait.
+    let exited = if verdict != Verdict::Error {
+        browser.exit_watch().borrow().clone()
+    } else {
+        let mut exit = browser.exit_watch();
+        tokio::time::timeout(Duration::from_secs(2), exit.wait_for(|s| s.is_some()))
+            .await
+            .ok()
+            .and_then(|s| s.ok().and_then(|s| s.clone()))
+    };
+    let (verdict, message) = match exited {
+        Some(status) if !verdict.is_assertion() && verdict != Verdict::Cancelled => (
+            Verdict::Infrastructure,
+            format!("Chromium exited unexpectedly ({status}) during the scenario"),
+        ),
+        _ => (verdict, message),
     };
     ScenarioResult {
         spec: spec.name.clone(),

@@ -48,13 +48,12 @@ pub fn load_spec(path: &Path) -> Result<Spec, SpecError> {
 
 /// Parses spec text; relative deploy directories resolve against `path`'s directory.
 pub fn parse_spec(path: &Path, source: &str) -> Result<Spec, SpecError> {
-    let base = path.parent().unwrap_or(Path::new("."));
-    let base = if base.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        base
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
     };
-    let raw: RawSpec = raw::with_base_dir(base, || serde_yaml::from_str(source))
+    let base = std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf());
+    let raw: RawSpec = raw::with_base_dir(&base, || serde_yaml::from_str(source))
         .map_err(|e| yaml_error(path, source, &e))?;
     let invalid = |position: Option<(usize, usize)>, message: String| {
         SpecError::invalid_at(path.to_path_buf(), source, position, message)

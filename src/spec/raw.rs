@@ -35,7 +35,24 @@ pub(super) fn with_base_dir<T>(dir: &Path, f: impl FnOnce() -> T) -> T {
 fn resolve(path: &str) -> PathBuf {
     let base = BASE_DIR.with(|b| b.borrow().clone()).unwrap_or_default();
     let joined = base.join(path);
-    joined.canonicalize().unwrap_or(joined)
+    joined.canonicalize().unwrap_or_else(|_| normalize(&joined))
+}
+
+/// Resolves `.` and `..` lexically, for paths that do not exist (so messages show a clean
+/// absolute path).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The top level of a spec file.
@@ -64,13 +81,47 @@ fn default_service_worker() -> UrlPath {
 }
 
 fn non_empty_checks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<CheckConfig>, D::Error> {
-    let checks = Vec::<CheckConfig>::deserialize(d)?;
-    if checks.is_empty() {
-        return Err(de::Error::custom(
-            "`checks` is empty: list at least one check, e.g. `- update-recovers`",
-        ));
+    struct ChecksVisitor;
+    impl<'de> Visitor<'de> for ChecksVisitor {
+        type Value = Vec<CheckConfig>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of checks, e.g. `- update-recovers`")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(c) = seq.next_element()? {
+                out.push(c);
+            }
+            if out.is_empty() {
+                return Err(de::Error::custom(
+                    "`checks` is empty: list at least one check, e.g. `- update-recovers`",
+                ));
+            }
+            Ok(out)
+        }
     }
-    Ok(checks)
+    d.deserialize_seq(ChecksVisitor)
+}
+
+/// Deserializes a string and validates it *inside* the visitor: serde_yaml pins an error to
+/// the scalar only while that scalar is being visited; raised after `String::deserialize`
+/// returns, it would point at the enclosing mapping instead.
+fn validated_str<'de, D: Deserializer<'de>, T>(
+    d: D,
+    expecting: &'static str,
+    check: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, D::Error> {
+    struct StrVisitor<F>(&'static str, F);
+    impl<'de, T, F: FnOnce(&str) -> Result<T, String>> Visitor<'de> for StrVisitor<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(self.0)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            (self.1)(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(StrVisitor(expecting, check))
 }
 
 /// Deploys in the order written: a YAML mapping of name → directory.
@@ -192,8 +243,9 @@ impl DeployDir {
 
 impl<'de> Deserialize<'de> for DeployDir {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        DeployDir::check(&raw)
+        validated_str(d, "a build directory", |raw| {
+            DeployDir::check::<de::value::Error>(raw).map_err(|e| e.to_string())
+        })
     }
 }
 
@@ -203,13 +255,14 @@ pub(super) struct UrlPath(pub(super) String);
 
 impl<'de> Deserialize<'de> for UrlPath {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        if !raw.starts_with('/') || raw.starts_with("//") || raw.contains(char::is_whitespace) {
-            return Err(de::Error::custom(format!(
-                "expected a URL path starting with `/` (e.g. `/sw.js`), found `{raw}`"
-            )));
-        }
-        Ok(UrlPath(raw))
+        validated_str(d, "a URL path such as `/sw.js`", |raw| {
+            if !raw.starts_with('/') || raw.starts_with("//") || raw.contains(char::is_whitespace) {
+                return Err(format!(
+                    "expected a URL path starting with `/` (e.g. `/sw.js`), found `{raw}`"
+                ));
+            }
+            Ok(UrlPath(raw.to_string()))
+        })
     }
 }
 
@@ -235,15 +288,15 @@ pub(super) struct PathGlob(pub(super) String);
 
 impl<'de> Deserialize<'de> for PathGlob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        if !raw.starts_with('/') && !raw.starts_with('*') {
-            return Err(de::Error::custom(format!(
-                "expected a URL path glob starting with `/` or `*` (e.g. `/assets/*`), found `{raw}`"
-            )));
-        }
-        globset::Glob::new(&raw)
-            .map_err(|e| de::Error::custom(format!("invalid path glob `{raw}`: {e}")))?;
-        Ok(PathGlob(raw))
+        validated_str(d, "a URL path glob such as `/assets/*`", |raw| {
+            if !raw.starts_with('/') && !raw.starts_with('*') {
+                return Err(format!(
+                    "expected a URL path glob starting with `/` or `*` (e.g. `/assets/*`), found `{raw}`"
+                ));
+            }
+            globset::Glob::new(raw).map_err(|e| format!("invalid path glob `{raw}`: {e}"))?;
+            Ok(PathGlob(raw.to_string()))
+        })
     }
 }
 
@@ -278,15 +331,31 @@ impl<'de> Deserialize<'de> for HeaderSet {
     }
 }
 
-/// Deserializes a count that must be at least 1.
+/// Deserializes a count that must be at least 1 (checked inside the visitor, for positions).
 pub(crate) fn positive_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    let n = u32::deserialize(d)?;
-    if n == 0 {
-        return Err(de::Error::custom(
-            "expected a number of at least 1, found 0",
-        ));
+    struct PositiveVisitor;
+    impl<'de> Visitor<'de> for PositiveVisitor {
+        type Value = u32;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number of at least 1")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u32, E> {
+            match u32::try_from(v) {
+                Ok(0) => Err(E::custom("expected a number of at least 1, found 0")),
+                Ok(n) => Ok(n),
+                Err(_) => Err(E::custom(format!("{v} is too large"))),
+            }
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u32, E> {
+            match u64::try_from(v) {
+                Ok(v) => self.visit_u64(v),
+                Err(_) => Err(E::custom(format!(
+                    "expected a number of at least 1, found {v}"
+                ))),
+            }
+        }
     }
-    Ok(n)
+    d.deserialize_u64(PositiveVisitor)
 }
 
 /// For serde's "unknown field/variant `x`, expected one of `a`, `b`" messages: the closest

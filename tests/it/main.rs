@@ -1,1 +1,7 @@
+//! One integration-test binary: CLI behaviour, checks proven both ways in real Chromium, and
+//! cleanup on every exit path.
 
+mod browser_checks;
+mod cleanup;
+mod cli;
+mod util;

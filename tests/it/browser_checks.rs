@@ -1,0 +1,75 @@
+//! Every check proven both ways against real Chromium and the real fixture server: a fixture
+//! app that passes it and one that fails it for the right reason, verdict and message.
+
+use swgate::checks::Verdict;
+
+use crate::util::{assert_verdict, run_specs};
+
+#[test]
+fn network_first_app_passes_both_checks() {
+    let s = run_specs(&["specs/network-first.yaml"]);
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Pass,
+        "reached v2 on reload 1 of 3: v2 (document from service worker (network)",
+    );
+    assert_verdict(
+        &s,
+        "caches-pruned",
+        Verdict::Pass,
+        "v1's cache `shell-v1` (2 entries) was deleted when v2 activated; caches now: `shell-v2` (2 entries)",
+    );
+}
+
+#[test]
+fn stuck_shell_fails_update_recovers_because_v2_waits_behind_the_cached_shell() {
+    let s = run_specs(&["specs/stuck-shell.yaml"]);
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Fail,
+        "still not on v2 after 3 reloads: last reload showed v1 (document from service worker \
+         (cache \"shell-v1\"), worker v1 controls the page); v2's worker installed but stays \
+         waiting (no skipWaiting, and the open page keeps v1's worker in control)",
+    );
+    assert_verdict(
+        &s,
+        "caches-pruned",
+        Verdict::Pass,
+        "v1's cache `shell-v1` (2 entries) was deleted when v2 activated",
+    );
+}
+
+/// The timing trap: Chromium's update check runs ~2 s after a navigation, and with
+/// cache-first navigations the first reload after the update is still v1's. Waiting on the real
+/// signals between reloads makes this correct app pass on reload 2, every time.
+#[test]
+fn cache_first_with_skip_waiting_reaches_v2_on_the_second_reload() {
+    let s = run_specs(&["specs/cache-first-skip-waiting.yaml"]);
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Pass,
+        "reached v2 on reload 2 of 3: v2 (document from service worker (cache \"shell-v2\"), \
+         worker v2 controls the page)",
+    );
+    assert_verdict(&s, "caches-pruned", Verdict::Pass, "v1's cache `shell-v1`");
+}
+
+#[test]
+fn cache_hoarder_fails_caches_pruned_naming_the_stale_cache() {
+    let s = run_specs(&["specs/cache-hoarder.yaml"]);
+    assert_verdict(
+        &s,
+        "caches-pruned",
+        Verdict::Fail,
+        "v2's worker activated but 1 cache created under v1 remains: `shell-v1` (2 entries)",
+    );
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Pass,
+        "reached v2 on reload 1 of 3",
+    );
+}

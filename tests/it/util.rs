@@ -1,0 +1,110 @@
+//! Shared helpers: the repo, Chromium (never skipped: missing means failing with the hint),
+//! running specs in-process and the binary as a subprocess.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use swgate::checks::Verdict;
+use swgate::runner::{run, Cancel, RunOptions, RunSummary, ScenarioResult};
+use swgate::spec::load_spec;
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Chromium binary; panics with the install hint when missing, so a machine without
+/// Chromium fails these tests instead of passing them silently.
+pub fn chromium() -> PathBuf {
+    let explicit = std::env::var_os("SWGATE_CHROMIUM").map(PathBuf::from);
+    swgate::browser::find_chromium(explicit.as_deref())
+        .unwrap_or_else(|e| panic!("browser tests need Chromium: {e}"))
+}
+
+pub fn options() -> RunOptions {
+    RunOptions {
+        chromium: chromium(),
+        chromium_args: Vec::new(),
+        jobs: 2,
+        scenario_timeout: Duration::from_secs(90),
+        wait_timeout: Duration::from_secs(15),
+        bind: None,
+    }
+}
+
+/// Runs bundled spec files (paths relative to the repo) through the library in real Chromium.
+pub fn run_specs(paths: &[&str]) -> RunSummary {
+    let specs: Vec<_> = paths
+        .iter()
+        .map(|p| load_spec(&repo().join(p)).unwrap_or_else(|e| panic!("{}", e.render())))
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(run(&specs, &options(), Cancel::never(), &mut |_| {}))
+        .unwrap_or_else(|e| panic!("run failed: {e}"))
+}
+
+/// The result of `check` in `summary`, with its whole timeline in the panic message if absent.
+pub fn result<'a>(summary: &'a RunSummary, check: &str) -> &'a ScenarioResult {
+    summary
+        .results
+        .iter()
+        .find(|r| r.check == check)
+        .unwrap_or_else(|| panic!("no result for {check}: {summary:#?}"))
+}
+
+/// Asserts a verdict and that the message starts with `message` (the rest may name ports or
+/// timings); shows the scenario's timeline when it does not hold.
+pub fn assert_verdict(summary: &RunSummary, check: &str, verdict: Verdict, message: &str) {
+    let r = result(summary, check);
+    assert!(
+        r.verdict == verdict && r.message.starts_with(message),
+        "{check}: expected {verdict:?} with a message starting\n  {message}\ngot {:?}:\n  {}\ntimeline:\n{}",
+        r.verdict,
+        r.message,
+        r.timeline.join("\n")
+    );
+}
+
+/// `swgate` as a subprocess, run from the repo root.
+pub fn swgate() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_swgate"));
+    cmd.current_dir(repo())
+        .env("NO_COLOR", "1")
+        .env_remove("SWGATE_LOG");
+    cmd
+}
+
+/// Replaces machine-specific parts of output with stable placeholders.
+pub fn redact(text: &str) -> String {
+    text.replace(&repo().display().to_string(), "[ROOT]")
+}
+
+/// Pids of processes whose command line mentions a profile of swgate process `pid`.
+pub fn chromium_processes_of(pid: u32) -> Vec<i32> {
+    let needle = format!("swgate-profile-{pid}-");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|p| {
+            std::fs::read(format!("/proc/{p}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle))
+        })
+        .collect()
+}
+
+/// Profile directories swgate process `pid` left in the temp dir.
+pub fn profiles_of(pid: u32) -> Vec<PathBuf> {
+    let prefix = format!("swgate-profile-{pid}-");
+    std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect()
+}

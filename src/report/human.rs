@@ -112,3 +112,34 @@ impl<W: Write> HumanReporter<W> {
         writeln!(self.out, "{}{time}", parts.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::test_helpers::summary;
+
+    fn render(verbosity: Verbosity) -> String {
+        let s = summary();
+        let mut out = Vec::new();
+        let mut r = HumanReporter::new(&mut out, verbosity, false);
+        r.event(&Event::RunStarted {
+            scenarios: s.results.len(),
+            chromium: "Chrome/156",
+        });
+        for result in &s.results {
+            r.event(&Event::ScenarioFinished(result));
+        }
+        r.event(&Event::RunFinished(&s));
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn normal_output_shows_every_scenario_and_the_log_of_failures() {
+        insta::assert_snapshot!(render(Verbosity::Normal));
+    }
+
+    #[test]
+    fn quiet_output_shows_only_what_did_not_pass() {
+        insta::assert_snapshot!(render(Verbosity::Quiet));
+    }
+}

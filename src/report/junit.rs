@@ -52,3 +52,15 @@ pub fn write_junit(summary: &RunSummary, path: &Path) -> std::io::Result<()> {
         .map_err(std::io::Error::other)?;
     std::fs::write(path, xml)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::test_helpers::summary;
+
+    #[test]
+    fn one_suite_per_spec_failure_vs_error() {
+        let xml = junit_report(&summary()).to_string().unwrap();
+        insta::assert_snapshot!(xml);
+    }
+}

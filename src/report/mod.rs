@@ -5,3 +5,6 @@ mod junit;
 
 pub use human::{HumanReporter, Verbosity};
 pub use junit::{junit_report, write_junit};
+
+#[cfg(test)]
+mod test_helpers;

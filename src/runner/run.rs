@@ -262,6 +262,9 @@ async fn scenario_body(
         entry.config.name()
     ));
     let result = entry.config.run(&mut scenario).await;
+    for e in scenario.page.console() {
+        scenario.note(format!("console error ({}): {}", e.origin, e.text));
+    }
     let Scenario { server, page, .. } = scenario;
     browser.close_scenario_page(page).await;
     server.shutdown().await;

@@ -258,3 +258,107 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
         .body(Body::from(text))
         .expect("static response parts are valid")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Deploy, Spec};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn spec() -> Spec {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/apps/network-first");
+        Spec {
+            path: "t.yaml".into(),
+            name: "t".into(),
+            deploys: ["v1", "v2"]
+                .map(|v| Deploy {
+                    name: v.into(),
+                    dir: root.join(v),
+                    marker: v.into(),
+                })
+                .to_vec(),
+            start: "/".into(),
+            service_worker: "/sw.js".into(),
+            version_marker: None,
+            headers: vec![HeaderRule {
+                path: "/sw.js".into(),
+                set: vec![("Cache-Control".into(), "max-age=86400".into())],
+            }],
+            checks: vec![],
+        }
+    }
+
+    /// One raw HTTP/1.1 request; returns the head (lower-cased) and the body.
+    async fn get(server: &FixtureServer, path: &str, extra: &str) -> (String, String) {
+        let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra}\r\n");
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut buf = String::new();
+        s.read_to_string(&mut buf).await.unwrap();
+        let (head, body) = buf.split_once("\r\n\r\n").unwrap();
+        (head.to_lowercase(), body.to_string())
+    }
+
+    #[tokio::test]
+    async fn serves_the_active_deploy_with_static_server_headers() {
+        let spec = spec();
+        let deploys = Arc::new(DeploySet::load(&spec).unwrap());
+        let server = FixtureServer::start(deploys, &spec.headers, None)
+            .await
+            .unwrap();
+        assert!(server.origin().starts_with("http://127.0.0.1:"));
+
+        let (head, body) = get(&server, "/", "").await;
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(
+            head.contains("content-type: text/html; charset=utf-8"),
+            "{head}"
+        );
+        assert!(head.contains("last-modified: "), "{head}");
+        assert!(!head.contains("cache-control"), "{head}");
+        assert!(body.contains(">v1<"), "{body}");
+        let etag = head
+            .lines()
+            .find_map(|l| l.strip_prefix("etag: "))
+            .unwrap()
+            .to_string();
+
+        let (head, _) = get(&server, "/", &format!("If-None-Match: {etag}\r\n")).await;
+        assert!(head.starts_with("http/1.1 304"), "{head}");
+
+        let (head, _) = get(&server, "/sw.js", "Service-Worker: script\r\n").await;
+        assert!(head.contains("content-type: text/javascript"), "{head}");
+        assert!(head.contains("cache-control: max-age=86400"), "{head}");
+
+        server.deploy("v2").unwrap();
+        let (_, body) = get(&server, "/", "").await;
+        assert!(body.contains(">v2<"), "{body}");
+        let (head, _) = get(&server, "/missing.js", "").await;
+        assert!(head.starts_with("http/1.1 404"), "{head}");
+
+        let log = server.log().snapshot();
+        let summary: Vec<_> = log
+            .iter()
+            .map(|r| {
+                (
+                    r.path.as_str(),
+                    r.status,
+                    r.deploy.as_str(),
+                    r.service_worker_script,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("/", 200, "v1", false),
+                ("/", 304, "v1", false),
+                ("/sw.js", 200, "v1", true),
+                ("/", 200, "v2", false),
+                ("/missing.js", 404, "v2", false),
+            ]
+        );
+        server.shutdown().await;
+    }
+}

@@ -267,11 +267,49 @@ impl<'de> Deserialize<'de> for UrlPath {
 }
 
 /// `version_marker: { selector: "#version" }` or `{ js: "window.APP_VERSION" }`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "lowercase", deny_unknown_fields)]
+///
+/// serde_yaml 0.9 reads enums only from YAML tags (`!selector`), which nobody writes by
+/// hand, so this one-key mapping has its own visitor.
+#[derive(Debug)]
 pub(super) enum RawVersionMarker {
     Selector(String),
     Js(String),
+}
+
+impl<'de> Deserialize<'de> for RawVersionMarker {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MarkerVisitor;
+        impl<'de> Visitor<'de> for MarkerVisitor {
+            type Value = RawVersionMarker;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`selector: CSS` or `js: EXPRESSION`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom(
+                        "expected `selector: CSS` or `js: EXPRESSION`, found an empty mapping",
+                    ));
+                };
+                let value: String = map.next_value()?;
+                let marker = match key.as_str() {
+                    "selector" => RawVersionMarker::Selector(value),
+                    "js" => RawVersionMarker::Js(value),
+                    other => {
+                        return Err(de::Error::custom(format!(
+                            "unknown field `{other}`, expected `selector` or `js`"
+                        )))
+                    }
+                };
+                if let Some(extra) = map.next_key::<String>()? {
+                    return Err(de::Error::custom(format!(
+                        "give one of `selector` or `js`, not both (found `{extra}` too)"
+                    )));
+                }
+                Ok(marker)
+            }
+        }
+        d.deserialize_map(MarkerVisitor)
+    }
 }
 
 /// `- path: /sw.js` + `set: { Cache-Control: max-age=86400 }`.

@@ -3,7 +3,7 @@
 
 use swgate::checks::Verdict;
 
-use crate::util::{assert_verdict, run_specs};
+use crate::util::{assert_verdict, repo, run_specs};
 
 #[test]
 fn network_first_app_passes_both_checks() {
@@ -71,5 +71,30 @@ fn cache_hoarder_fails_caches_pruned_naming_the_stale_cache() {
         "update-recovers",
         Verdict::Pass,
         "reached v2 on reload 1 of 3",
+    );
+}
+
+/// The spec's version marker overrides byte comparison: here the page's `#version` text.
+#[test]
+fn version_marker_names_the_deploy_the_page_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = repo().join("fixtures/apps/stuck-shell");
+    let spec = dir.path().join("marker.yaml");
+    std::fs::write(
+        &spec,
+        format!(
+            "deploys:\n  one: {{ dir: {}, marker: v1 }}\n  two: {{ dir: {}, marker: v2 }}\n\
+             version_marker:\n  selector: '#version'\nchecks:\n  - update-recovers:\n      reloads: 1\n",
+            app.join("v1").display(),
+            app.join("v2").display()
+        ),
+    )
+    .unwrap();
+    let s = run_specs(&[spec.to_str().unwrap()]);
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Fail,
+        "still not on two after 1 reload: last reload showed one (document from service worker (cache \"shell-v1\")",
     );
 }

@@ -109,9 +109,24 @@ fn passing_run_leaves_nothing() {
 }
 
 #[test]
-fn failing_run_leaves_nothing() {
-    let (code, stderr) = Running::start(&["specs/cache-hoarder.yaml"]).finish();
+fn failing_run_leaves_nothing_and_writes_junit() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let junit_arg = junit.to_str().unwrap();
+    let (code, stderr) =
+        Running::start(&["specs/cache-hoarder.yaml", "--junit", junit_arg]).finish();
     assert_eq!(code, Some(1), "{stderr}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(
+            r#"<testsuite name="cache-hoarder" tests="2" disabled="0" errors="0" failures="1">"#
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<failure message="v2&apos;s worker activated but 1 cache created under v1 remains: `shell-v1` (2 entries)" type="fail">"#),
+        "{xml}"
+    );
 }
 
 #[test]

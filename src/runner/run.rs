@@ -158,6 +158,13 @@ pub async fn run(
     Ok(summary)
 }
 
+/// How a scenario's check ended.
+enum Ended {
+    Judged(Result<Judgement, ScenarioError>),
+    TimedOut,
+    Cancelled,
+}
+
 async fn run_scenario(
     browser: &BrowserSession,
     spec: Arc<Spec>,
@@ -168,29 +175,34 @@ async fn run_scenario(
 ) -> ScenarioResult {
     let started = Instant::now();
     let timeline = Arc::new(Mutex::new(Vec::new()));
-    let outcome = {
-        let work = scenario_body(
-            browser,
-            spec.clone(),
-            deploys,
-            entry,
-            options,
-            timeline.clone(),
-        );
-        tokio::select! {
-            r = tokio::time::timeout(options.scenario_timeout, work) => r.ok(),
-            _ = cancel.cancelled() => {
-                let lines = take(&timeline);
-                return cancelled_result(&spec, entry, started.elapsed(), lines);
-            }
+    // Setup and teardown stay outside the scenario timeout and cancellation, so the page, its
+    // browser context and the server are closed on every path; each of their CDP calls is
+    // bounded on its own.
+    let ended = match open_scenario(browser, spec.clone(), deploys, entry, options, &timeline).await
+    {
+        Err(e) => Ended::Judged(Err(e)),
+        Ok(mut scenario) => {
+            let ended = tokio::select! {
+                r = tokio::time::timeout(options.scenario_timeout, entry.config.run(&mut scenario)) => {
+                    r.map_or(Ended::TimedOut, Ended::Judged)
+                }
+                _ = cancel.cancelled() => Ended::Cancelled,
+            };
+            close_scenario(browser, scenario).await;
+            ended
         }
     };
-    let (verdict, message) = match outcome {
-        None => {
+    let (verdict, message) = match ended {
+        Ended::Cancelled => {
+            return cancelled_result(&spec, entry, started.elapsed(), take(&timeline));
+        }
+        Ended::TimedOut => {
             let last = timeline
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .last()
+                .iter()
+                .rev()
+                .find(|l| !l.contains("console error"))
                 .cloned()
                 .unwrap_or_default();
             (
@@ -202,10 +214,10 @@ async fn run_scenario(
                 ),
             )
         }
-        Some(Ok(Judgement::Pass(m))) => (Verdict::Pass, m),
-        Some(Ok(Judgement::Fail(m))) => (Verdict::Fail, m),
-        Some(Ok(Judgement::CannotJudge(m))) => (Verdict::Error, m),
-        Some(Err(e)) => classify(&e),
+        Ended::Judged(Ok(Judgement::Pass(m))) => (Verdict::Pass, m),
+        Ended::Judged(Ok(Judgement::Fail(m))) => (Verdict::Fail, m),
+        Ended::Judged(Ok(Judgement::CannotJudge(m))) => (Verdict::Error, m),
+        Ended::Judged(Err(e)) => classify(&e),
     };
     // Once Chromium is gone every later failure is a consequence: report the cause. The CDP
     // connection usually breaks a moment before the exit is reaped, so give it a bounded wait.
@@ -219,7 +231,7 @@ async fn run_scenario(
             .and_then(|s| s.ok().and_then(|s| s.clone()))
     };
     let (verdict, message) = match exited {
-        Some(status) if !verdict.is_assertion() && verdict != Verdict::Cancelled => (
+        Some(status) if !verdict.is_assertion() => (
             Verdict::Infrastructure,
             format!("Chromium exited unexpectedly ({status}) during the scenario"),
         ),
@@ -237,14 +249,14 @@ async fn run_scenario(
     }
 }
 
-async fn scenario_body(
+async fn open_scenario(
     browser: &BrowserSession,
     spec: Arc<Spec>,
     deploys: Arc<DeploySet>,
     entry: &CheckEntry,
     options: &RunOptions,
-    timeline: Arc<Mutex<Vec<String>>>,
-) -> Result<Judgement, ScenarioError> {
+    timeline: &Arc<Mutex<Vec<String>>>,
+) -> Result<Scenario, ScenarioError> {
     let server = FixtureServer::start(deploys, &spec.headers, options.bind).await?;
     let log = server.log().clone();
     let sw_path = spec.service_worker.clone();
@@ -255,20 +267,22 @@ async fn scenario_body(
         .map(|r| r.deploy)
     });
     let page = browser.new_scenario_page(deploy_of_script).await?;
-    let mut scenario = Scenario::new(spec, server, page, options.wait_timeout, timeline);
+    let scenario = Scenario::new(spec, server, page, options.wait_timeout, timeline.clone());
     scenario.note(format!(
         "fixture server on {}, check {}",
         scenario.origin(),
         entry.config.name()
     ));
-    let result = entry.config.run(&mut scenario).await;
+    Ok(scenario)
+}
+
+async fn close_scenario(browser: &BrowserSession, scenario: Scenario) {
     for e in scenario.page.console() {
         scenario.note(format!("console error ({}): {}", e.origin, e.text));
     }
     let Scenario { server, page, .. } = scenario;
     browser.close_scenario_page(page).await;
     server.shutdown().await;
-    result
 }
 
 fn classify(e: &ScenarioError) -> (Verdict, String) {

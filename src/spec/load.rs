@@ -263,6 +263,46 @@ mod tests {
     }
 
     #[test]
+    fn a_full_spec_becomes_a_plan_with_check_locations() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = root.join("specs/inline.yaml");
+        let src = "name: demo\ndeploys:\n  v1: ../fixtures/apps/network-first/v1\n  v2:\n    dir: ../fixtures/apps/network-first/v2\n    marker: '2.0'\nversion_marker:\n  js: window.V\nheaders:\n  - path: /sw.js\n    set:\n      Cache-Control: no-cache\nchecks:\n  - update-recovers:\n      reloads: 2\n  - caches-pruned\n";
+        let spec = parse_spec(&path, src).unwrap();
+        assert_eq!(spec.name, "demo");
+        let deploys: Vec<_> = spec
+            .deploys
+            .iter()
+            .map(|d| (d.name.as_str(), d.marker.as_str()))
+            .collect();
+        assert_eq!(deploys, vec![("v1", "v1"), ("v2", "2.0")]);
+        assert_eq!(
+            spec.deploys[1].dir,
+            root.join("fixtures/apps/network-first/v2")
+        );
+        assert_eq!(
+            (spec.start.as_str(), spec.service_worker.as_str()),
+            ("/", "/sw.js")
+        );
+        assert_eq!(
+            spec.version_marker,
+            Some(VersionMarker::Js("window.V".into()))
+        );
+        assert_eq!(
+            spec.headers[0].set,
+            vec![("Cache-Control".into(), "no-cache".into())]
+        );
+        let checks: Vec<_> = spec
+            .checks
+            .iter()
+            .map(|c| (c.config.name(), c.location.line, c.location.column))
+            .collect();
+        assert_eq!(
+            checks,
+            vec![("update-recovers", 14, 5), ("caches-pruned", 16, 5)]
+        );
+    }
+
+    #[test]
     fn url_paths_map_to_files() {
         let d = Path::new("/b");
         assert_eq!(file_for_url_path(d, "/"), Path::new("/b/index.html"));

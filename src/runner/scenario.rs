@@ -255,6 +255,14 @@ impl Scenario {
             "update check: {sw_path} answered {} by {served}",
             request.status
         ));
+        if !matches!(request.status, 200 | 304) {
+            // Chromium keeps the registration and its active worker when the update check
+            // fails; no new version will appear.
+            return Ok(UpdateCheck::Failed(format!(
+                "Chromium's update check got {} for {sw_path}, so the old worker stays in control",
+                request.status
+            )));
+        }
         let state = self.page.sw_state();
         let known = state
             .versions
@@ -424,6 +432,17 @@ impl Scenario {
             }
         ));
         Ok(caches)
+    }
+
+    /// How many registrations the page itself sees (`navigator.serviceWorker.getRegistrations()`).
+    pub async fn page_registrations(&self) -> Result<u64, ScenarioError> {
+        let n = self
+            .page
+            .evaluate(
+                "navigator.serviceWorker ? navigator.serviceWorker.getRegistrations().then(r => r.length) : 0",
+            )
+            .await?;
+        Ok(n.as_u64().unwrap_or(0))
     }
 
     /// The scope URL of the app's registration (the first live one), or the origin root.

@@ -71,11 +71,17 @@ pub fn parse_spec(path: &Path, source: &str) -> Result<Spec, SpecError> {
         .collect();
     let service_worker = raw.service_worker.0;
     let start = raw.start.0;
-    for deploy in &deploys {
+    // Every deploy needs the start page. Only the first (what the returning user installed)
+    // must have the worker script: a later deploy without it is a real scenario ("we deleted
+    // the service worker"), and a wrong `service_worker` path is still caught on the first.
+    for (i, deploy) in deploys.iter().enumerate() {
         for (what, url_path, key) in [
             ("service worker", &service_worker, "service_worker"),
             ("start page", &start, "start"),
         ] {
+            if i > 0 && key == "service_worker" {
+                continue;
+            }
             let file = file_for_url_path(&deploy.dir, url_path);
             if !file.is_file() {
                 let position = locate_child_key(source, "deploys", &deploy.name)

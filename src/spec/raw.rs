@@ -327,7 +327,7 @@ pub(super) struct PathGlob(pub(super) String);
 impl<'de> Deserialize<'de> for PathGlob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         validated_str(d, "a URL path glob such as `/assets/*`", |raw| {
-            if !raw.starts_with('/') && !raw.starts_with('*') {
+            if !raw.starts_with(['/', '*', '{']) {
                 return Err(format!(
                     "expected a URL path glob starting with `/` or `*` (e.g. `/assets/*`), found `{raw}`"
                 ));

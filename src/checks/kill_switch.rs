@@ -1,0 +1,281 @@
+//! `kill-switch`: after the app's kill-switch build is deployed, an existing client's origin is
+//! clean within R navigations: no registration, no caches, the page served by the network.
+//!
+//! Each navigation is a plain return to the start page (no forced update). Between navigations
+//! the check waits for Chromium's own update check and what it leads to, as `update-recovers`
+//! does. Once the page no longer sees a registration, Chromium deletes it only after the last
+//! controlled page is gone, so the check waits for CDP's `isDeleted` before judging: without
+//! that wait the verdict would depend on how fast the deletion event arrives.
+
+use serde::Deserialize;
+
+use crate::browser::CacheInfo;
+use crate::runner::{Scenario, ScenarioError, UpdateCheck};
+use crate::spec::Spec;
+
+use super::deploy_pair::resolve_pair;
+use super::outcome::Judgement;
+use super::registry::Check;
+
+/// Parameters of `kill-switch`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KillSwitch {
+    /// Navigations an existing client may need (R, at least 1).
+    #[serde(deserialize_with = "crate::spec::positive_u32")]
+    pub navigations: u32,
+    /// The deploy the client installed (default: the first).
+    pub from: Option<String>,
+    /// The kill-switch deploy (default: the last).
+    pub deploy: Option<String>,
+}
+
+impl Default for KillSwitch {
+    fn default() -> Self {
+        KillSwitch {
+            navigations: 3,
+            from: None,
+            deploy: None,
+        }
+    }
+}
+
+impl KillSwitch {
+    fn pair(&self, spec: &Spec) -> Result<(String, String), String> {
+        let last = spec.deploys.last().map(|d| d.name.clone());
+        let kill = self.deploy.clone().or(last);
+        resolve_pair(self.from.as_deref(), kill.as_deref(), spec)
+    }
+
+    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+        self.pair(spec).map(|_| ())
+    }
+}
+
+/// The origin's state after one navigation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Navigation {
+    /// 1-based navigation number.
+    pub number: u32,
+    /// Live registrations CDP reports.
+    pub cdp_registrations: usize,
+    /// Registrations `navigator.serviceWorker.getRegistrations()` returns.
+    pub page_registrations: u64,
+    /// The origin's caches.
+    pub caches: Vec<CacheInfo>,
+    /// What the page showed and who answered it.
+    pub page: String,
+    /// The deploy the page showed, if one.
+    pub shown: Option<String>,
+    /// Who answered the document (`network`, `http cache`, `service worker (...)`).
+    pub document_source: String,
+}
+
+impl Navigation {
+    fn is_clean(&self) -> bool {
+        self.cdp_registrations == 0
+            && self.page_registrations == 0
+            && self.caches.is_empty()
+            && !self.document_source.starts_with("service worker")
+    }
+
+    fn evidence(&self) -> String {
+        let caches = if self.caches.is_empty() {
+            "no caches".to_string()
+        } else {
+            format!(
+                "caches {}",
+                self.caches
+                    .iter()
+                    .map(|c| format!("`{}` ({} entries)", c.name, c.entries))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        format!(
+            "registrations: {} per CDP, {} per the page; {caches}; page shows {}",
+            self.cdp_registrations, self.page_registrations, self.page
+        )
+    }
+}
+
+/// Everything `kill-switch` saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// The installed deploy.
+    pub from: String,
+    /// The kill-switch deploy.
+    pub kill: String,
+    /// R.
+    pub navigations: u32,
+    /// One entry per navigation.
+    pub seen: Vec<Navigation>,
+    /// What the last update check between navigations found.
+    pub last_update: Option<UpdateCheck>,
+}
+
+impl Check for KillSwitch {
+    type Observation = Observation;
+
+    async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
+        let (from, kill) = self.pair(&s.spec).map_err(ScenarioError::App)?;
+        s.install(&from).await?;
+        s.deploy(&kill)?;
+        let mut seen = Vec::new();
+        let mut last_update = None;
+        for number in 1..=self.navigations {
+            let since = s.server.log().len();
+            s.open_start().await?;
+            let page_registrations = s.page_registrations().await?;
+            if page_registrations == 0 && s.page.sw_state().live_registrations().next().is_some() {
+                s.page
+                    .wait_for_sw(
+                        "Chromium to delete the unregistered registration",
+                        s.wait,
+                        |st| st.live_registrations().next().is_none(),
+                    )
+                    .await?;
+            }
+            let version = s.page_version().await?;
+            let navigation = Navigation {
+                number,
+                cdp_registrations: s.page.sw_state().live_registrations().count(),
+                page_registrations,
+                caches: s.caches().await?,
+                page: version.describe(),
+                shown: version.shown().map(str::to_owned),
+                document_source: version.document.source.clone(),
+            };
+            s.note(format!("navigation {number}: {}", navigation.evidence()));
+            let done = navigation.is_clean() || number == self.navigations;
+            let live = navigation.page_registrations > 0;
+            seen.push(navigation);
+            if done {
+                break;
+            }
+            if live {
+                last_update = Some(s.await_update_check(since).await?);
+            }
+        }
+        Ok(Observation {
+            from,
+            kill,
+            navigations: self.navigations,
+            seen,
+            last_update,
+        })
+    }
+
+    fn judge(&self, o: &Observation) -> Judgement {
+        if let Some(n) = o.seen.iter().find(|n| n.is_clean()) {
+            return Judgement::Pass(format!(
+                "the origin was clean on navigation {} of {} after `{}` was deployed: no registration (CDP and the page agree), no caches, document from {}",
+                n.number, o.navigations, o.kill, n.document_source
+            ));
+        }
+        let Some(last) = o.seen.last() else {
+            return Judgement::CannotJudge("no navigation was made".into());
+        };
+        let cached_page = (last.document_source == "http cache"
+            && last.shown.as_deref() == Some(&*o.from))
+            .then(|| {
+                format!(
+                    "; {}'s page came back from the HTTP cache and registers the worker again (serve HTML with `Cache-Control: no-cache`)",
+                    o.from
+                )
+            })
+            .unwrap_or_default();
+        let why = match &o.last_update {
+            Some(UpdateCheck::Failed(msg)) => format!("; {msg}"),
+            Some(UpdateCheck::Unchanged) => {
+                "; Chromium's update check found the worker script unchanged".into()
+            }
+            Some(UpdateCheck::Waiting) => format!(
+                "; `{}`'s worker installed but stays waiting behind the open page",
+                o.kill
+            ),
+            Some(UpdateCheck::Activated) | None => String::new(),
+        };
+        let why = format!("{cached_page}{why}");
+        Judgement::Fail(format!(
+            "the kill switch did not reach an existing client: after {} navigation{} with `{}` deployed, {}{why}",
+            o.seen.len(),
+            if o.seen.len() == 1 { "" } else { "s" },
+            o.kill,
+            last.evidence()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nav(number: u32, clean: bool) -> Navigation {
+        Navigation {
+            number,
+            cdp_registrations: usize::from(!clean),
+            page_registrations: u64::from(!clean),
+            caches: if clean {
+                vec![]
+            } else {
+                vec![CacheInfo {
+                    name: "shell-v1".into(),
+                    entries: 2,
+                }]
+            },
+            page: if clean {
+                "kill (document from network, no worker controls the page)".into()
+            } else {
+                "v1 (document from service worker (cache \"shell-v1\"), worker v1 controls the page)".into()
+            },
+            shown: Some(if clean { "kill" } else { "v1" }.into()),
+            document_source: if clean {
+                "network".into()
+            } else {
+                "service worker (cache \"shell-v1\")".into()
+            },
+        }
+    }
+
+    fn observation(seen: Vec<Navigation>, last_update: Option<UpdateCheck>) -> Observation {
+        Observation {
+            from: "v1".into(),
+            kill: "kill".into(),
+            navigations: 3,
+            seen,
+            last_update,
+        }
+    }
+
+    #[test]
+    fn passes_on_the_first_clean_navigation() {
+        let o = observation(vec![nav(1, false), nav(2, true)], None);
+        assert_eq!(
+            KillSwitch::default().judge(&o),
+            Judgement::Pass("the origin was clean on navigation 2 of 3 after `kill` was deployed: no registration (CDP and the page agree), no caches, document from network".into())
+        );
+    }
+
+    #[test]
+    fn fails_with_the_evidence_and_the_update_check() {
+        let o = observation(
+            vec![nav(1, false), nav(2, false), nav(3, false)],
+            Some(UpdateCheck::Failed(
+                "Chromium's update check got 404 for /sw.js, so the old worker stays in control"
+                    .into(),
+            )),
+        );
+        assert_eq!(
+            KillSwitch::default().judge(&o),
+            Judgement::Fail("the kill switch did not reach an existing client: after 3 navigations with `kill` deployed, registrations: 1 per CDP, 1 per the page; caches `shell-v1` (2 entries); page shows v1 (document from service worker (cache \"shell-v1\"), worker v1 controls the page); Chromium's update check got 404 for /sw.js, so the old worker stays in control".into())
+        );
+    }
+
+    #[test]
+    fn a_registration_only_cdp_sees_is_not_clean() {
+        let mut n = nav(1, true);
+        n.cdp_registrations = 1;
+        assert!(!n.is_clean());
+    }
+}

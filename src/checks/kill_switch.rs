@@ -176,15 +176,16 @@ impl Check for KillSwitch {
         let Some(last) = o.seen.last() else {
             return Judgement::CannotJudge("no navigation was made".into());
         };
-        let cached_page = (last.document_source == "http cache"
-            && last.shown.as_deref() == Some(&*o.from))
-            .then(|| {
-                format!(
+        let cached_page = if last.document_source == "http cache"
+            && last.shown.as_deref() == Some(&*o.from)
+        {
+            format!(
                     "; {}'s page came back from the HTTP cache and registers the worker again (serve HTML with `Cache-Control: no-cache`)",
                     o.from
                 )
-            })
-            .unwrap_or_default();
+        } else {
+            String::new()
+        };
         let why = match &o.last_update {
             Some(UpdateCheck::Failed(msg)) => format!("; {msg}"),
             Some(UpdateCheck::Unchanged) => {

@@ -1,12 +1,16 @@
-//! What the page received, from CDP Network events: which responses, from where.
+//! What the page requested and received, from CDP Network events: which requests, answered
+//! by whom, with which status, or how they failed.
 
 use chromiumoxide::cdp::browser_protocol::network::{
-    EventResponseReceived, ResourceType, ServiceWorkerResponseSource,
+    EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent, EventResponseReceived,
+    ResourceType, ServiceWorkerResponseSource,
 };
 
-/// One response the page received.
-#[derive(Debug, Clone)]
-pub struct Response {
+/// One request the page made, and its outcome so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkRequest {
+    /// Position in the log (0-based).
+    pub seq: usize,
     /// CDP request id (for `Network.getResponseBody`).
     pub request_id: String,
     /// CDP loader id: ties subresources to the document load that requested them.
@@ -15,24 +19,58 @@ pub struct Response {
     pub url: String,
     /// Resource type as CDP names it (`Document`, `Script`, ...).
     pub resource_type: String,
-    /// HTTP status.
-    pub status: i64,
+    /// HTTP status, once a response arrived.
+    pub status: Option<i64>,
     /// Who answered: `network`, `service worker (cache "x")`, `service worker (network)`,
-    /// `http cache`.
+    /// `http cache`; empty until a response arrived.
     pub source: String,
     /// Whether a service worker produced the response.
     pub from_service_worker: bool,
+    /// The network error, when the request failed (`net::ERR_FAILED`, ...).
+    pub failed: Option<String>,
+    /// Whether the body has been received completely (or the request failed).
+    pub done: bool,
 }
 
-/// Responses in arrival order.
+/// Requests in the order they were sent.
 #[derive(Debug, Clone, Default)]
 pub struct NetworkLog {
-    /// Every response seen, oldest first.
-    pub responses: Vec<Response>,
+    /// Every request seen, oldest first.
+    pub requests: Vec<NetworkRequest>,
 }
 
 impl NetworkLog {
-    pub(crate) fn record(&mut self, e: &EventResponseReceived) {
+    fn entry(&mut self, request_id: &str) -> Option<&mut NetworkRequest> {
+        self.requests
+            .iter_mut()
+            .rev()
+            .find(|r| r.request_id == request_id)
+    }
+
+    pub(crate) fn sent(&mut self, e: &EventRequestWillBeSent) {
+        if e.redirect_response.is_some() {
+            // A redirect reuses the request id; keep one entry, with the final URL.
+            if let Some(r) = self.entry(e.request_id.inner()) {
+                r.url = e.request.url.clone();
+                return;
+            }
+        }
+        let seq = self.requests.len();
+        self.requests.push(NetworkRequest {
+            seq,
+            request_id: e.request_id.inner().clone(),
+            loader_id: e.loader_id.inner().clone(),
+            url: e.request.url.clone(),
+            resource_type: e.r#type.as_ref().map_or("Other", resource_type_name).into(),
+            status: None,
+            source: String::new(),
+            from_service_worker: false,
+            failed: None,
+            done: false,
+        });
+    }
+
+    pub(crate) fn received(&mut self, e: &EventResponseReceived) {
         let r = &e.response;
         let from_sw = r.from_service_worker.unwrap_or(false);
         let source = if from_sw {
@@ -59,28 +97,63 @@ impl NetworkLog {
         } else {
             "network".into()
         };
-        self.responses.push(Response {
-            request_id: e.request_id.inner().clone(),
-            loader_id: e.loader_id.inner().clone(),
-            url: r.url.clone(),
-            resource_type: resource_type_name(&e.r#type).into(),
-            status: r.status,
-            source,
-            from_service_worker: from_sw,
-        });
+        if self.entry(e.request_id.inner()).is_none() {
+            let seq = self.requests.len();
+            self.requests.push(NetworkRequest {
+                seq,
+                request_id: e.request_id.inner().clone(),
+                loader_id: e.loader_id.inner().clone(),
+                url: r.url.clone(),
+                resource_type: resource_type_name(&e.r#type).into(),
+                status: None,
+                source: String::new(),
+                from_service_worker: false,
+                failed: None,
+                done: false,
+            });
+        }
+        let entry = self.entry(e.request_id.inner()).expect("inserted above");
+        entry.url = r.url.clone();
+        entry.status = Some(r.status);
+        entry.source = source;
+        entry.from_service_worker = from_sw;
     }
 
-    /// The newest main-document response.
-    pub fn last_document(&self) -> Option<&Response> {
-        self.responses
+    pub(crate) fn finished(&mut self, e: &EventLoadingFinished) {
+        if let Some(r) = self.entry(e.request_id.inner()) {
+            r.done = true;
+        }
+    }
+
+    pub(crate) fn failed(&mut self, e: &EventLoadingFailed) {
+        if let Some(r) = self.entry(e.request_id.inner()) {
+            r.failed = Some(e.error_text.clone());
+            r.done = true;
+        }
+    }
+
+    /// How many document requests were sent so far.
+    pub fn documents(&self) -> usize {
+        self.requests
+            .iter()
+            .filter(|r| r.resource_type == "Document")
+            .count()
+    }
+
+    /// The newest main-document request.
+    pub fn last_document(&self) -> Option<&NetworkRequest> {
+        self.requests
             .iter()
             .rev()
             .find(|r| r.resource_type == "Document")
     }
 
-    /// Responses belonging to the document load `loader_id`, document excluded.
-    pub fn subresources_of<'a>(&'a self, loader_id: &'a str) -> impl Iterator<Item = &'a Response> {
-        self.responses
+    /// Requests belonging to the document load `loader_id`, document excluded.
+    pub fn subresources_of<'a>(
+        &'a self,
+        loader_id: &'a str,
+    ) -> impl Iterator<Item = &'a NetworkRequest> {
+        self.requests
             .iter()
             .filter(move |r| r.loader_id == loader_id && r.resource_type != "Document")
     }

@@ -13,7 +13,8 @@ use chromiumoxide::cdp::browser_protocol::log::{
     EnableParams as LogEnable, EventEntryAdded, LogEntryLevel,
 };
 use chromiumoxide::cdp::browser_protocol::network::{
-    EnableParams as NetworkEnable, EventResponseReceived, GetResponseBodyParams,
+    EnableParams as NetworkEnable, EventLoadingFailed, EventLoadingFinished,
+    EventRequestWillBeSent, EventResponseReceived, GetResponseBodyParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{NavigateParams, ReloadParams};
 use chromiumoxide::cdp::browser_protocol::service_worker::{
@@ -64,6 +65,7 @@ pub struct ScenarioPage {
     sw: Arc<Mutex<SwState>>,
     sw_changed: watch::Receiver<u64>,
     network: Arc<Mutex<NetworkLog>>,
+    network_changed: watch::Receiver<u64>,
     console: Arc<Mutex<Vec<ConsoleEntry>>>,
     tasks: Vec<JoinHandle<()>>,
     call_timeout: Duration,
@@ -81,6 +83,8 @@ impl ScenarioPage {
     ) -> Result<Self, BrowserError> {
         let (sw_tx, sw_rx) = watch::channel(0u64);
         let sw_tx = Arc::new(sw_tx);
+        let (net_tx, net_rx) = watch::channel(0u64);
+        let net_tx = Arc::new(net_tx);
         let mut this = ScenarioPage {
             target_id: page.target_id().inner().clone(),
             page,
@@ -88,6 +92,7 @@ impl ScenarioPage {
             sw: Arc::default(),
             sw_changed: sw_rx,
             network: Arc::default(),
+            network_changed: net_rx,
             console: Arc::default(),
             tasks: Vec::new(),
             call_timeout,
@@ -111,7 +116,10 @@ impl ScenarioPage {
         let versions: EventStream<EventWorkerVersionUpdated> = this.listen().await?;
         let registrations: EventStream<EventWorkerRegistrationUpdated> = this.listen().await?;
         let worker_errors: EventStream<EventWorkerErrorReported> = this.listen().await?;
+        let sent: EventStream<EventRequestWillBeSent> = this.listen().await?;
         let responses: EventStream<EventResponseReceived> = this.listen().await?;
+        let finished: EventStream<EventLoadingFinished> = this.listen().await?;
+        let failed: EventStream<EventLoadingFailed> = this.listen().await?;
         let exceptions: EventStream<EventExceptionThrown> = this.listen().await?;
         let console_calls: EventStream<EventConsoleApiCalled> = this.listen().await?;
         let log_entries: EventStream<EventEntryAdded> = this.listen().await?;
@@ -159,9 +167,36 @@ impl ScenarioPage {
                 tx.send_modify(|n| *n += 1);
                 async {}
             })));
-        let network = this.network.clone();
+        // One task per stream: CDP delivers each stream in order, and a request's events only
+        // ever move it forward (sent → received → done), so interleaving across tasks is safe.
+        let (network, tx) = (this.network.clone(), net_tx.clone());
+        this.tasks.push(tokio::spawn(sent.for_each(move |e| {
+            network.lock().unwrap_or_else(|p| p.into_inner()).sent(&e);
+            tx.send_modify(|n| *n += 1);
+            async {}
+        })));
+        let (network, tx) = (this.network.clone(), net_tx.clone());
         this.tasks.push(tokio::spawn(responses.for_each(move |e| {
-            network.lock().unwrap_or_else(|p| p.into_inner()).record(&e);
+            network
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .received(&e);
+            tx.send_modify(|n| *n += 1);
+            async {}
+        })));
+        let (network, tx) = (this.network.clone(), net_tx.clone());
+        this.tasks.push(tokio::spawn(finished.for_each(move |e| {
+            network
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .finished(&e);
+            tx.send_modify(|n| *n += 1);
+            async {}
+        })));
+        let (network, tx) = (this.network.clone(), net_tx.clone());
+        this.tasks.push(tokio::spawn(failed.for_each(move |e| {
+            network.lock().unwrap_or_else(|p| p.into_inner()).failed(&e);
+            tx.send_modify(|n| *n += 1);
             async {}
         })));
         let console = this.console.clone();
@@ -282,14 +317,25 @@ impl ScenarioPage {
         &self.target_id
     }
 
-    /// Navigates and waits for the load event.
+    /// Navigates and waits for the load event. A navigation that fails at the network level
+    /// (`net::ERR_*`) is not an error here: the network log records it for the checks to judge.
     pub async fn navigate(&self, url: &str) -> Result<(), BrowserError> {
-        self.call(
-            &format!("navigation to {url} to load"),
-            self.page.goto(NavigateParams::new(url)),
-        )
-        .await
-        .map(|_| ())
+        match self
+            .call(
+                &format!("navigation to {url} to load"),
+                self.page.goto(NavigateParams::new(url)),
+            )
+            .await
+        {
+            Err(BrowserError::Cdp {
+                source: chromiumoxide::error::CdpError::ChromeMessage(text),
+                ..
+            }) if text.starts_with("net::") => {
+                tracing::debug!("navigation to {url} failed: {text}");
+                Ok(())
+            }
+            other => other.map(|_| ()),
+        }
     }
 
     /// Reloads (as a user does: no cache bypass) and waits for the load event.
@@ -431,13 +477,51 @@ impl ScenarioPage {
         timeout: Duration,
         done: impl Fn(&SwState) -> bool,
     ) -> Result<SwState, BrowserError> {
-        let mut changed = self.sw_changed.clone();
+        self.wait_on(&self.sw, &self.sw_changed, timeout, done)
+            .await
+            .map_err(|e| match e {
+                BrowserError::Timeout { after, .. } => BrowserError::Timeout {
+                    what: format!("{what} (service workers: {})", self.sw_state().describe()),
+                    after,
+                },
+                other => other,
+            })
+    }
+
+    /// Waits until `done` holds for the network log; `what` names the condition.
+    pub async fn wait_for_network(
+        &self,
+        what: &str,
+        timeout: Duration,
+        done: impl Fn(&NetworkLog) -> bool,
+    ) -> Result<NetworkLog, BrowserError> {
+        self.wait_on(&self.network, &self.network_changed, timeout, done)
+            .await
+            .map_err(|e| match e {
+                BrowserError::Timeout { after, .. } => BrowserError::Timeout {
+                    what: what.to_string(),
+                    after,
+                },
+                other => other,
+            })
+    }
+
+    /// Waits, bounded, until `done` holds for `state`, re-checking whenever its listener
+    /// signals a change; fails fast if Chromium exits.
+    async fn wait_on<T: Clone>(
+        &self,
+        state: &Mutex<T>,
+        changed: &watch::Receiver<u64>,
+        timeout: Duration,
+        done: impl Fn(&T) -> bool,
+    ) -> Result<T, BrowserError> {
+        let mut changed = changed.clone();
         let mut exit = self.chromium_exit.clone();
         let wait = async {
             loop {
                 changed.borrow_and_update();
                 {
-                    let state = self.sw.lock().unwrap_or_else(|p| p.into_inner());
+                    let state = state.lock().unwrap_or_else(|p| p.into_inner());
                     if done(&state) {
                         return Ok(state.clone());
                     }
@@ -450,10 +534,7 @@ impl ScenarioPage {
         tokio::select! {
             r = tokio::time::timeout(timeout, wait) => match r {
                 Ok(r) => r,
-                Err(_) => Err(BrowserError::Timeout {
-                    what: format!("{what} (service workers: {})", self.sw_state().describe()),
-                    after: timeout,
-                }),
+                Err(_) => Err(BrowserError::Timeout { what: String::new(), after: timeout }),
             },
             _ = exit.wait_for(|s| s.is_some()) => Err(self.exited()),
         }

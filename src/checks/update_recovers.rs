@@ -8,8 +8,7 @@
 
 use serde::Deserialize;
 
-use crate::runner::UpdateCheck;
-use crate::runner::{Scenario, ScenarioError};
+use crate::runner::{ReloadRun, Scenario, ScenarioError, UpdateCheck};
 use crate::spec::Spec;
 
 use super::deploy_pair::resolve_pair;
@@ -45,19 +44,6 @@ impl UpdateRecovers {
     }
 }
 
-/// What one reload showed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attempt {
-    /// 1-based reload number.
-    pub reload: u32,
-    /// The deploy the page showed, if exactly one.
-    pub shown: Option<String>,
-    /// Human description of what the page showed and who answered.
-    pub description: String,
-    /// True when the files could not tell the deploys apart.
-    pub ambiguous: bool,
-}
-
 /// Everything `update-recovers` saw.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observation {
@@ -67,10 +53,8 @@ pub struct Observation {
     pub to: String,
     /// R.
     pub reloads: u32,
-    /// One entry per reload, in order.
-    pub attempts: Vec<Attempt>,
-    /// What the last update check between reloads found.
-    pub last_update: Option<UpdateCheck>,
+    /// The reloads and update checks.
+    pub run: ReloadRun,
 }
 
 impl Check for UpdateRecovers {
@@ -81,51 +65,23 @@ impl Check for UpdateRecovers {
             .map_err(ScenarioError::App)?;
         s.install(&from).await?;
         s.deploy(&to)?;
-        let mut attempts = Vec::new();
-        let mut last_update = None;
-        for reload in 1..=self.reloads {
-            let since = s.server.log().len();
-            s.reload().await?;
-            let version = s.page_version().await?;
-            let shown = version.shown().map(str::to_owned);
-            let reached = shown.as_deref() == Some(to.as_str());
-            attempts.push(Attempt {
-                reload,
-                ambiguous: version.candidates.len() > 1,
-                shown,
-                description: version.describe(),
-            });
-            if reached || reload == self.reloads {
-                break;
-            }
-            let update = s.await_update_check(since).await?;
-            let failed = matches!(update, UpdateCheck::Failed(_));
-            last_update = Some(update);
-            if failed {
-                break;
-            }
-        }
+        let run = s.reload_until(&to, self.reloads).await?;
         Ok(Observation {
             from,
             to,
             reloads: self.reloads,
-            attempts,
-            last_update,
+            run,
         })
     }
 
     fn judge(&self, o: &Observation) -> Judgement {
-        if let Some(a) = o
-            .attempts
-            .iter()
-            .find(|a| a.shown.as_deref() == Some(&*o.to))
-        {
+        if let Some(a) = o.run.reached(&o.to) {
             return Judgement::Pass(format!(
                 "reached {} on reload {} of {}: {}",
                 o.to, a.reload, o.reloads, a.description
             ));
         }
-        let Some(last) = o.attempts.last() else {
+        let Some(last) = o.run.attempts.last() else {
             return Judgement::CannotJudge("no reload was made".into());
         };
         if last.ambiguous {
@@ -134,7 +90,7 @@ impl Check for UpdateRecovers {
                 o.from, o.to, last.description
             ));
         }
-        let why = match &o.last_update {
+        let why = match &o.run.last_update {
             Some(UpdateCheck::Waiting) => format!(
                 "; {}'s worker installed but stays waiting (no skipWaiting, and the open page keeps {}'s worker in control)",
                 o.to, o.from
@@ -152,8 +108,8 @@ impl Check for UpdateRecovers {
         Judgement::Fail(format!(
             "still not on {} after {} reload{}: last reload showed {}{why}",
             o.to,
-            o.attempts.len(),
-            if o.attempts.len() == 1 { "" } else { "s" },
+            o.run.attempts.len(),
+            if o.run.attempts.len() == 1 { "" } else { "s" },
             last.description
         ))
     }
@@ -162,6 +118,7 @@ impl Check for UpdateRecovers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runner::Attempt;
 
     fn attempt(reload: u32, shown: &str) -> Attempt {
         Attempt {
@@ -177,8 +134,10 @@ mod tests {
             from: "v1".into(),
             to: "v2".into(),
             reloads: 3,
-            attempts,
-            last_update,
+            run: ReloadRun {
+                attempts,
+                last_update,
+            },
         }
     }
 

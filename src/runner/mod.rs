@@ -10,4 +10,4 @@ pub use error::{RunError, ScenarioError};
 pub use event::{Event, RunSummary, ScenarioResult};
 pub use page_version::{PageVersion, ResourceVersion};
 pub use run::{run, Cancel, RunOptions};
-pub use scenario::{Scenario, UpdateCheck, WAITING_GRACE};
+pub use scenario::{Attempt, ReloadRun, Scenario, UpdateCheck, WAITING_GRACE};

@@ -26,6 +26,8 @@ pub struct PageVersion {
     pub candidates: Vec<String>,
     /// The deploy of the worker controlling the page, if any.
     pub controller: Option<String>,
+    /// The network error when the document itself failed to load.
+    pub load_error: Option<String>,
 }
 
 impl PageVersion {
@@ -58,11 +60,15 @@ impl PageVersion {
             marker,
             candidates,
             controller,
+            load_error: None,
         }
     }
 
     /// The one deploy the page shows, or `None` when ambiguous or mixed.
     pub fn shown(&self) -> Option<&str> {
+        if self.load_error.is_some() {
+            return None;
+        }
         match self.candidates.as_slice() {
             [one] => Some(one),
             _ => None,
@@ -71,6 +77,9 @@ impl PageVersion {
 
     /// A short human description: `v1 (document from service worker (cache "shell-v1"))`.
     pub fn describe(&self) -> String {
+        if let Some(error) = &self.load_error {
+            return format!("no page: the document failed to load ({error})");
+        }
         let mut out = match (self.candidates.as_slice(), &self.marker) {
             ([one], _) => one.clone(),
             ([], Some(m)) => format!("marker `{m}` (matches no deploy)"),

@@ -1,10 +1,11 @@
 //! One scenario's world: its fixture server, its page in its own browser context, its step log,
 //! and the deploy-aware steps checks compose (install N, deploy N+1, wait for update checks).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::browser::{CacheInfo, ScenarioPage, SwState, VersionStatus};
+use crate::browser::{CacheInfo, NetworkRequest, ScenarioPage, SwState, VersionStatus};
 use crate::server::FixtureServer;
 use crate::spec::{Spec, VersionMarker};
 
@@ -32,6 +33,37 @@ pub enum UpdateCheck {
     Failed(String),
 }
 
+/// What one reload showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// 1-based reload number.
+    pub reload: u32,
+    /// The deploy the page showed, if exactly one.
+    pub shown: Option<String>,
+    /// Human description of what the page showed and who answered.
+    pub description: String,
+    /// True when the files could not tell the deploys apart.
+    pub ambiguous: bool,
+}
+
+/// Reloads made until the page showed a deploy, and what the update checks between them found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReloadRun {
+    /// One entry per reload, in order.
+    pub attempts: Vec<Attempt>,
+    /// What the last update check between reloads found.
+    pub last_update: Option<UpdateCheck>,
+}
+
+impl ReloadRun {
+    /// The first reload that showed `deploy`.
+    pub fn reached(&self, deploy: &str) -> Option<&Attempt> {
+        self.attempts
+            .iter()
+            .find(|a| a.shown.as_deref() == Some(deploy))
+    }
+}
+
 /// The scenario context checks drive.
 pub struct Scenario {
     pub(crate) spec: Arc<Spec>,
@@ -41,6 +73,10 @@ pub struct Scenario {
     pub(crate) wait: Duration,
     started: Instant,
     timeline: Arc<Mutex<Vec<String>>>,
+    /// Document requests seen before the latest navigation: the page's document is the first
+    /// one after it. Reading "the last document" without this would race the event listener
+    /// and could judge the previous page.
+    documents_before: AtomicUsize,
 }
 
 impl Scenario {
@@ -58,6 +94,7 @@ impl Scenario {
             wait,
             started: Instant::now(),
             timeline,
+            documents_before: AtomicUsize::new(0),
         }
     }
 
@@ -87,6 +124,7 @@ impl Scenario {
     /// Opens the spec's start page and waits for it to load.
     pub async fn open_start(&self) -> Result<(), ScenarioError> {
         let url = self.server.url(&self.spec.start);
+        self.mark_navigation();
         self.page.navigate(&url).await?;
         self.note(format!("opened {}", self.spec.start));
         Ok(())
@@ -94,9 +132,15 @@ impl Scenario {
 
     /// Reloads as a user does and waits for the load.
     pub async fn reload(&self) -> Result<(), ScenarioError> {
+        self.mark_navigation();
         self.page.reload().await?;
         self.note("reloaded");
         Ok(())
+    }
+
+    fn mark_navigation(&self) {
+        self.documents_before
+            .store(self.page.network().documents(), Ordering::SeqCst);
     }
 
     /// Makes the page a returning user of deploy `name`: serves it, opens the start page,
@@ -173,14 +217,20 @@ impl Scenario {
     /// What the page shows now: which deploy its document and scripts came from, and which
     /// worker controls it.
     pub async fn page_version(&self) -> Result<PageVersion, ScenarioError> {
-        let network = self.page.network();
+        let before = self.documents_before.load(Ordering::SeqCst);
+        let network = self
+            .page
+            .wait_for_network("the page's document to finish loading", self.wait, |log| {
+                log.documents() > before && log.last_document().is_some_and(|d| d.done)
+            })
+            .await?;
         let doc = network
             .last_document()
             .cloned()
-            .ok_or_else(|| ScenarioError::App("the page received no document response".into()))?;
+            .expect("waited for a document above");
         let deploys = self.server.deploys();
         let origin = self.server.origin();
-        let resource = |r: &crate::browser::Response, body: Option<Vec<u8>>| {
+        let resource = |r: &NetworkRequest, body: Option<Vec<u8>>| {
             let path = r.url.strip_prefix(&origin).unwrap_or(&r.url).to_string();
             ResourceVersion {
                 deploys: body.map(|b| {
@@ -194,7 +244,10 @@ impl Scenario {
                 source: r.source.clone(),
             }
         };
-        let doc_body = self.page.response_body(&doc.request_id).await.ok();
+        let doc_body = match doc.failed {
+            Some(_) => None,
+            None => self.page.response_body(&doc.request_id).await.ok(),
+        };
         let document = resource(&doc, doc_body);
         let mut scripts = Vec::new();
         for r in network.subresources_of(&doc.loader_id) {
@@ -230,9 +283,46 @@ impl Scenario {
         };
         let controller = self.controller().await?;
         let order: Vec<String> = self.spec.deploys.iter().map(|d| d.name.clone()).collect();
-        let version = PageVersion::from_resources(document, scripts, marker, controller, &order);
+        let mut version =
+            PageVersion::from_resources(document, scripts, marker, controller, &order);
+        version.load_error = doc.failed.clone();
         self.note(format!("page shows {}", version.describe()));
         Ok(version)
+    }
+
+    /// Reloads as a returning user until the page shows `target`, at most `reloads` times,
+    /// following Chromium's natural update path: between reloads it waits for the update check
+    /// Chromium makes ~2 s after each navigation and for what it leads to, never a fixed
+    /// cadence (reloading faster than the check makes a correct app look stuck).
+    pub async fn reload_until(
+        &self,
+        target: &str,
+        reloads: u32,
+    ) -> Result<ReloadRun, ScenarioError> {
+        let mut run = ReloadRun::default();
+        for reload in 1..=reloads {
+            let since = self.server.log().len();
+            self.reload().await?;
+            let version = self.page_version().await?;
+            let shown = version.shown().map(str::to_owned);
+            let reached = shown.as_deref() == Some(target);
+            run.attempts.push(Attempt {
+                reload,
+                ambiguous: version.candidates.len() > 1,
+                shown,
+                description: version.describe(),
+            });
+            if reached || reload == reloads {
+                break;
+            }
+            let update = self.await_update_check(since).await?;
+            let failed = matches!(update, UpdateCheck::Failed(_));
+            run.last_update = Some(update);
+            if failed {
+                break;
+            }
+        }
+        Ok(run)
     }
 
     /// After a navigation that began when the request log had `since` entries: waits for

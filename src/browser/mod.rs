@@ -13,4 +13,4 @@ pub use launch::{find_chromium, kill_all_launched, sweep_stale_profiles, INSTALL
 pub use network_log::{NetworkLog, NetworkRequest};
 pub use page::{CacheInfo, ConsoleEntry, ScenarioPage};
 pub use session::BrowserSession;
-pub use sw_state::{SwState, SwVersion, VersionStatus};
+pub use sw_state::{SwState, SwVersion, VersionStatus, WorkerError};

@@ -34,7 +34,7 @@ use tokio::task::JoinHandle;
 
 use super::error::BrowserError;
 use super::network_log::NetworkLog;
-use super::sw_state::SwState;
+use super::sw_state::{SwState, WorkerError};
 
 /// A console error, uncaught exception or worker error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,14 +155,21 @@ impl ScenarioPage {
         this.tasks
             .push(tokio::spawn(worker_errors.for_each(move |e| {
                 let m = &e.error_message;
-                let text = format!(
-                    "{} ({}:{}:{})",
-                    m.error_message, m.source_url, m.line_number, m.column_number
-                );
+                let text = if m.source_url.is_empty() {
+                    m.error_message.clone()
+                } else {
+                    format!(
+                        "{} ({}:{}:{})",
+                        m.error_message, m.source_url, m.line_number, m.column_number
+                    )
+                };
                 sw.lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .errors
-                    .push(text.clone());
+                    .push(WorkerError {
+                        version_id: m.version_id.clone(),
+                        text: text.clone(),
+                    });
                 push(&console, "service worker", text);
                 tx.send_modify(|n| *n += 1);
                 async {}

@@ -79,8 +79,17 @@ pub struct SwState {
     pub versions: BTreeMap<String, SwVersion>,
     /// Registrations by id: (scope URL, deleted).
     pub registrations: BTreeMap<String, (String, bool)>,
-    /// Worker errors (`workerErrorReported`), as `message (url:line:col)`.
-    pub errors: Vec<String>,
+    /// Worker errors (`workerErrorReported`), oldest first.
+    pub errors: Vec<WorkerError>,
+}
+
+/// An error a worker version reported (`workerErrorReported`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerError {
+    /// The version that reported it.
+    pub version_id: String,
+    /// `message (url:line:col)`.
+    pub text: String,
 }
 
 impl SwState {
@@ -136,6 +145,11 @@ impl SwState {
     /// The newest version of all, whatever its status.
     pub fn newest(&self) -> Option<&SwVersion> {
         self.versions.values().max_by_key(|v| v.seq)
+    }
+
+    /// The first error the version reported, if any.
+    pub fn first_error_of(&self, version_id: &str) -> Option<&WorkerError> {
+        self.errors.iter().find(|e| e.version_id == version_id)
     }
 
     /// Registrations not deleted.

@@ -1,5 +1,6 @@
 //! The checks: one trait, one file per check, and the registry that maps spec names to them.
 
+mod broken_deploy_survives;
 mod caches_pruned;
 mod deploy_pair;
 mod kill_switch;
@@ -7,6 +8,7 @@ mod outcome;
 mod registry;
 mod update_recovers;
 
+pub use broken_deploy_survives::BrokenDeploySurvives;
 pub use caches_pruned::CachesPruned;
 pub use kill_switch::KillSwitch;
 pub use outcome::{Judgement, Verdict};

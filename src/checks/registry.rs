@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::runner::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
+use super::broken_deploy_survives::BrokenDeploySurvives;
 use super::caches_pruned::CachesPruned;
 use super::kill_switch::KillSwitch;
 use super::outcome::Judgement;
@@ -42,6 +43,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "kill-switch",
         "after the kill-switch deploy, an existing client's origin is clean within R navigations",
     ),
+    (
+        "broken-deploy-survives",
+        "a broken N+1 worker leaves the user working on N, and the fixed N+2 reaches them",
+    ),
 ];
 
 /// A check as configured in a spec.
@@ -53,6 +58,8 @@ pub enum CheckConfig {
     CachesPruned(CachesPruned),
     /// `kill-switch`.
     KillSwitch(KillSwitch),
+    /// `broken-deploy-survives`.
+    BrokenDeploySurvives(BrokenDeploySurvives),
 }
 
 impl CheckConfig {
@@ -62,6 +69,7 @@ impl CheckConfig {
             CheckConfig::UpdateRecovers(_) => "update-recovers",
             CheckConfig::CachesPruned(_) => "caches-pruned",
             CheckConfig::KillSwitch(_) => "kill-switch",
+            CheckConfig::BrokenDeploySurvives(_) => "broken-deploy-survives",
         }
     }
 
@@ -71,6 +79,7 @@ impl CheckConfig {
             CheckConfig::UpdateRecovers(c) => c.validate(spec),
             CheckConfig::CachesPruned(c) => c.validate(spec),
             CheckConfig::KillSwitch(c) => c.validate(spec),
+            CheckConfig::BrokenDeploySurvives(c) => c.validate(spec),
         }
     }
 
@@ -85,6 +94,7 @@ impl CheckConfig {
             CheckConfig::UpdateRecovers(c) => run_one(c, scenario).await,
             CheckConfig::CachesPruned(c) => run_one(c, scenario).await,
             CheckConfig::KillSwitch(c) => run_one(c, scenario).await,
+            CheckConfig::BrokenDeploySurvives(c) => run_one(c, scenario).await,
         }
     }
 
@@ -104,6 +114,9 @@ impl CheckConfig {
             "update-recovers" => Ok(CheckConfig::UpdateRecovers(params_or_default(params)?)),
             "caches-pruned" => Ok(CheckConfig::CachesPruned(params_or_default(params)?)),
             "kill-switch" => Ok(CheckConfig::KillSwitch(params_or_default(params)?)),
+            "broken-deploy-survives" => Ok(CheckConfig::BrokenDeploySurvives(params_or_default(
+                params,
+            )?)),
             other => Err(de::Error::custom(unknown_check(other))),
         }
     }

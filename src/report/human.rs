@@ -66,7 +66,7 @@ impl<W: Write> HumanReporter<W> {
             "{:<9} {} › {}{time}: {}",
             r.verdict.label(),
             r.spec,
-            r.check,
+            r.label,
             r.message
         )?;
         if !passed {

@@ -32,7 +32,7 @@ pub fn junit_report(summary: &RunSummary) -> Report {
                 .set_type(format!("{:?}", r.verdict).to_lowercase())
                 .set_description(format!("{}\n--> {}", r.message, r.location));
         }
-        let mut case = TestCase::new(r.check, status);
+        let mut case = TestCase::new(r.label.as_str(), status);
         case.set_classname(r.spec.as_str())
             .set_time(r.duration)
             .set_system_out(r.timeline.join("\n"));

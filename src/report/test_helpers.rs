@@ -18,6 +18,7 @@ fn result(
         spec: spec.into(),
         spec_path: PathBuf::from(format!("specs/{spec}.yaml")),
         check,
+        label: check.to_string(),
         location: Location {
             file: PathBuf::from(format!("specs/{spec}.yaml")),
             line,

@@ -20,7 +20,7 @@ pub enum Event<'a> {
     ScenarioStarted {
         /// Spec name.
         spec: &'a str,
-        /// Check name.
+        /// Check label.
         check: &'a str,
     },
     /// A scenario ended.
@@ -36,8 +36,11 @@ pub struct ScenarioResult {
     pub spec: String,
     /// Spec file.
     pub spec_path: PathBuf,
-    /// Check name.
+    /// Check name (from the registry).
     pub check: &'static str,
+    /// How reports name this scenario's check (`check`, or `check @line` when a spec lists
+    /// the same check more than once).
+    pub label: String,
     /// Where the check is configured.
     pub location: Location,
     /// The verdict.

@@ -117,7 +117,7 @@ pub async fn run(
                         cancelled_result(&spec, &entry, Duration::ZERO, Vec::new()),
                     );
                 }
-                let _ = started_tx.send((spec.name.clone(), entry.config.name()));
+                let _ = started_tx.send((spec.name.clone(), entry.label.clone()));
                 let result =
                     run_scenario(browser_ref, spec, deploys, &entry, options, cancel_ref).await;
                 (i, result)
@@ -131,12 +131,12 @@ pub async fn run(
         tokio::select! {
             biased;
             Some((spec, check)) = started_rx.recv() => {
-                report(Event::ScenarioStarted { spec: &spec, check });
+                report(Event::ScenarioStarted { spec: &spec, check: &check });
             }
             next = finished.next() => match next {
                 Some((i, result)) => {
                     while let Ok((spec, check)) = started_rx.try_recv() {
-                        report(Event::ScenarioStarted { spec: &spec, check });
+                        report(Event::ScenarioStarted { spec: &spec, check: &check });
                     }
                     report(Event::ScenarioFinished(&result));
                     results.push((i, result));
@@ -241,6 +241,7 @@ async fn run_scenario(
         spec: spec.name.clone(),
         spec_path: spec.path.clone(),
         check: entry.config.name(),
+        label: entry.label.clone(),
         location: entry.location.clone(),
         verdict,
         message,
@@ -320,6 +321,7 @@ fn cancelled_result(
         spec: spec.name.clone(),
         spec_path: spec.path.clone(),
         check: entry.config.name(),
+        label: entry.label.clone(),
         location: entry.location.clone(),
         verdict: Verdict::Cancelled,
         message: "interrupted before the check finished".into(),

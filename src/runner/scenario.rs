@@ -20,6 +20,9 @@ use super::page_version::{PageVersion, ResourceVersion};
 /// a quiet period is the signal. It is generous so a loaded machine cannot flip a verdict.
 pub const WAITING_GRACE: Duration = Duration::from_secs(5);
 
+/// How long a failed worker's error report may trail its `redundant` status.
+const ERROR_REPORT_GRACE: Duration = Duration::from_secs(2);
+
 /// What Chromium's update check after a navigation found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpdateCheck {
@@ -170,9 +173,9 @@ impl Scenario {
             .values()
             .any(|v| v.deploy.as_deref() == Some(name) && v.status == VersionStatus::Activated)
         {
+            let why = self.reason_of_failed(name, &state).await;
             return Err(ScenarioError::App(format!(
-                "{name}'s service worker failed to install{}",
-                worker_errors(&state)
+                "{name}'s service worker failed to install{why}"
             )));
         }
         self.note(format!("{name}'s worker activated"));
@@ -353,6 +356,15 @@ impl Scenario {
                 request.status
             )));
         }
+        if request.status == 200 && !is_javascript(request.content_type.as_deref()) {
+            // Chromium refuses a worker script with a non-JavaScript MIME type and reports it
+            // nowhere CDP's page session listens (measured: no workerErrorReported, no console
+            // entry), so the MIME type the server sent is the signal.
+            return Ok(UpdateCheck::Failed(format!(
+                "Chromium's update check got {sw_path} as `{}`, not JavaScript, so it refuses the new worker and the old one stays in control",
+                request.content_type.as_deref().unwrap_or("no Content-Type")
+            )));
+        }
         let state = self.page.sw_state();
         let known = state
             .versions
@@ -362,7 +374,7 @@ impl Scenario {
         match known {
             // Seen at an earlier check: this one finds it unchanged, and its state is settled.
             Some(v) if v.status >= VersionStatus::Installed => {
-                return Ok(self.settled_update(&served, &state))
+                return Ok(self.settled_update(&served, &state).await)
             }
             Some(_) => {}
             None if self.worker_script_unchanged(&served, &state) => {
@@ -427,29 +439,60 @@ impl Scenario {
                 return UpdateCheck::Waiting;
             }
         }
-        self.settled_update(deploy, &self.page.sw_state())
+        self.settled_update(deploy, &self.page.sw_state()).await
     }
 
-    fn settled_update(&self, deploy: &str, state: &SwState) -> UpdateCheck {
+    async fn settled_update(&self, deploy: &str, state: &SwState) -> UpdateCheck {
         let newest = state
             .versions
             .values()
             .filter(|v| v.deploy.as_deref() == Some(deploy))
             .max_by_key(|v| v.seq);
-        let outcome = match newest.map(|v| v.status) {
-            Some(VersionStatus::Redundant)
-                if state.active().and_then(|a| a.deploy.as_deref()) != Some(deploy) =>
+        let outcome = match newest {
+            Some(v)
+                if v.status == VersionStatus::Redundant
+                    && state.active().and_then(|a| a.deploy.as_deref()) != Some(deploy) =>
             {
-                UpdateCheck::Failed(format!(
-                    "{deploy}'s worker failed to install{}",
-                    worker_errors(state)
-                ))
+                let why = self.failure_reason(&v.version_id).await;
+                UpdateCheck::Failed(format!("{deploy}'s worker failed to install{why}"))
             }
-            Some(VersionStatus::Installed) => UpdateCheck::Waiting,
+            Some(v) if v.status == VersionStatus::Installed => UpdateCheck::Waiting,
             _ => UpdateCheck::Activated,
         };
         self.note(format!("{deploy}'s worker: {outcome:?}"));
         outcome
+    }
+
+    /// [`Self::failure_reason`] for the newest version of `deploy`.
+    async fn reason_of_failed(&self, deploy: &str, state: &SwState) -> String {
+        match state
+            .versions
+            .values()
+            .filter(|v| v.deploy.as_deref() == Some(deploy))
+            .max_by_key(|v| v.seq)
+        {
+            Some(v) => self.failure_reason(&v.version_id).await,
+            None => String::new(),
+        }
+    }
+
+    /// `: <first error>` for a failed version, or empty. The error report can trail the
+    /// `redundant` status by a few milliseconds, so it gets a short bounded wait; a version
+    /// that fails without reporting an error simply has no reason shown.
+    async fn failure_reason(&self, version_id: &str) -> String {
+        let state = self
+            .page
+            .wait_for_sw(
+                "the failed worker's error report",
+                ERROR_REPORT_GRACE,
+                |s| s.first_error_of(version_id).is_some(),
+            )
+            .await
+            .unwrap_or_else(|_| self.page.sw_state());
+        match state.first_error_of(version_id) {
+            Some(e) => format!(": {}", e.text.replace(&self.origin(), "")),
+            None => String::new(),
+        }
     }
 
     /// Forces the update to `deploy` (CDP `updateRegistration`, then `skipWaiting` if the new
@@ -482,9 +525,9 @@ impl Scenario {
                 v.deploy.as_deref() != Some(deploy) || v.status == VersionStatus::Redundant
             })
         {
+            let why = self.reason_of_failed(deploy, &state).await;
             return Err(ScenarioError::App(format!(
-                "{deploy}'s worker failed to install{}",
-                worker_errors(&state)
+                "{deploy}'s worker failed to install{why}"
             )));
         }
         if state
@@ -546,14 +589,36 @@ impl Scenario {
     }
 }
 
-fn strip_query(path: &str) -> &str {
-    path.split(['?', '#']).next().unwrap_or(path)
+/// Whether a `Content-Type` is one Chromium accepts for a worker script.
+fn is_javascript(content_type: Option<&str>) -> bool {
+    let essence = content_type
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        essence.as_str(),
+        "text/javascript"
+            | "application/javascript"
+            | "application/x-javascript"
+            | "text/ecmascript"
+            | "application/ecmascript"
+            | "text/jscript"
+            | "text/livescript"
+            | "text/x-javascript"
+            | "text/x-ecmascript"
+            | "text/javascript1.0"
+            | "text/javascript1.1"
+            | "text/javascript1.2"
+            | "text/javascript1.3"
+            | "text/javascript1.4"
+            | "text/javascript1.5"
+            | "application/x-ecmascript"
+    )
 }
 
-fn worker_errors(state: &SwState) -> String {
-    if state.errors.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", state.errors.join("; "))
-    }
+fn strip_query(path: &str) -> &str {
+    path.split(['?', '#']).next().unwrap_or(path)
 }

@@ -19,10 +19,17 @@ use super::deploy_set::{DeployFiles, DeploySet};
 use super::error::ServerError;
 use super::request_log::{RequestLog, RequestRecord};
 
+/// A compiled `headers:` rule.
+struct HeaderRuleMatcher {
+    glob: GlobMatcher,
+    set: Vec<(HeaderName, HeaderValue)>,
+    deploy: Option<String>,
+}
+
 struct Shared {
     deploys: Arc<DeploySet>,
     active: RwLock<Arc<DeployFiles>>,
-    rules: Vec<(GlobMatcher, Vec<(HeaderName, HeaderValue)>)>,
+    rules: Vec<HeaderRuleMatcher>,
     log: Arc<RequestLog>,
 }
 
@@ -65,7 +72,11 @@ impl FixtureServer {
                         ))
                     })
                     .collect();
-                (glob, set)
+                HeaderRuleMatcher {
+                    glob,
+                    set,
+                    deploy: r.deploy.clone(),
+                }
             })
             .collect();
         let first = deploys
@@ -192,6 +203,11 @@ async fn serve(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         status: response.status().as_u16(),
         deploy: deploy.name.clone(),
         service_worker_script: sw_script,
+        content_type: response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
     });
     response
 }
@@ -241,9 +257,10 @@ fn respond(
             }
         }
     };
-    for (glob, set) in &shared.rules {
-        if glob.is_match(path) {
-            for (name, value) in set {
+    for rule in &shared.rules {
+        let for_this_deploy = rule.deploy.as_ref().is_none_or(|d| *d == deploy.name);
+        if for_this_deploy && rule.glob.is_match(path) {
+            for (name, value) in &rule.set {
                 response.headers_mut().insert(name.clone(), value.clone());
             }
         }
@@ -284,6 +301,7 @@ mod tests {
             headers: vec![HeaderRule {
                 path: "/sw.js".into(),
                 set: vec![("Cache-Control".into(), "max-age=86400".into())],
+                deploy: None,
             }],
             checks: vec![],
         }

@@ -24,6 +24,8 @@ pub struct RequestRecord {
     pub deploy: String,
     /// Whether the request carried `Service-Worker: script` (a worker script fetch).
     pub service_worker_script: bool,
+    /// The `Content-Type` sent, if any.
+    pub content_type: Option<String>,
 }
 
 /// The request log, shared by the server and the scenario.
@@ -133,6 +135,7 @@ mod tests {
             status: 200,
             deploy: "v1".into(),
             service_worker_script: false,
+            content_type: None,
         }
     }
 

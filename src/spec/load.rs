@@ -107,14 +107,22 @@ pub fn parse_spec(path: &Path, source: &str) -> Result<Spec, SpecError> {
         RawVersionMarker::Selector(s) => VersionMarker::Selector(s),
         RawVersionMarker::Js(s) => VersionMarker::Js(s),
     });
-    let headers = raw
-        .headers
-        .into_iter()
-        .map(|h| HeaderRule {
+    let mut headers = Vec::new();
+    for h in raw.headers {
+        if let Some(name) = &h.deploy {
+            if !deploys.iter().any(|d| &d.name == name) {
+                return Err(invalid(
+                    locate_top_key(source, "headers"),
+                    format!("headers: `deploy: {name}` names no deploy of this spec"),
+                ));
+            }
+        }
+        headers.push(HeaderRule {
             path: h.path.0,
             set: h.set.0,
-        })
-        .collect();
+            deploy: h.deploy,
+        });
+    }
     let item_positions = locate_list_items(source, "checks");
     let checks_key = locate_top_key(source, "checks");
     let checks = raw
@@ -128,6 +136,7 @@ pub fn parse_spec(path: &Path, source: &str) -> Result<Spec, SpecError> {
                 .or(checks_key)
                 .unwrap_or((1, 1));
             CheckEntry {
+                label: config.name().to_string(),
                 config,
                 location: Location {
                     file: path.to_path_buf(),
@@ -137,6 +146,13 @@ pub fn parse_spec(path: &Path, source: &str) -> Result<Spec, SpecError> {
             }
         })
         .collect::<Vec<_>>();
+    let mut checks = checks;
+    let names: Vec<&'static str> = checks.iter().map(|c| c.config.name()).collect();
+    for entry in &mut checks {
+        if names.iter().filter(|n| **n == entry.config.name()).count() > 1 {
+            entry.label = format!("{} @{}", entry.config.name(), entry.location.line);
+        }
+    }
     let spec = Spec {
         path: path.to_path_buf(),
         name,

@@ -77,6 +77,8 @@ pub struct HeaderRule {
     pub path: String,
     /// Header name/value pairs, in spec order.
     pub set: Vec<(String, String)>,
+    /// Only while this deploy is served (all deploys when `None`).
+    pub deploy: Option<String>,
 }
 
 /// A check as the spec asked for it, with where it was asked.
@@ -84,6 +86,9 @@ pub struct HeaderRule {
 pub struct CheckEntry {
     /// The check and its parameters.
     pub config: CheckConfig,
+    /// How reports name this entry: the check's name, plus `@line` when the spec lists the
+    /// same check more than once.
+    pub label: String,
     /// Where the entry starts in the spec.
     pub location: Location,
 }

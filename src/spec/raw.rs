@@ -318,6 +318,7 @@ impl<'de> Deserialize<'de> for RawVersionMarker {
 pub(super) struct RawHeaderRule {
     pub(super) path: PathGlob,
     pub(super) set: HeaderSet,
+    pub(super) deploy: Option<String>,
 }
 
 /// A glob over URL paths, validated when read.

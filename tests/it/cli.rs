@@ -93,8 +93,10 @@ fn list_shows_the_registry() {
     insta::assert_snapshot!(output_of(swgate().arg("list")), @r"
     exit: 0
     --- stdout
-    update-recovers    a returning user on N reaches N+1 within R reloads of N+1 being deployed
-    caches-pruned      after N+1's worker activates, no cache created by N's worker remains
+    update-recovers         a returning user on N reaches N+1 within R reloads of N+1 being deployed
+    caches-pruned           after N+1's worker activates, no cache created by N's worker remains
+    kill-switch             after the kill-switch deploy, an existing client's origin is clean within R navigations
+    broken-deploy-survives  a broken N+1 worker leaves the user working on N, and the fixed N+2 reaches them
     --- stderr
     ");
 }

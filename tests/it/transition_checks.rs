@@ -49,3 +49,47 @@ fn a_kill_switch_undone_by_cached_html_fails() {
          and registers the worker again (serve HTML with `Cache-Control: no-cache`)",
     );
 }
+
+/// Chromium's promise, applied to an app that cleans up only in `activate`: a syntax error, a
+/// 404, a text/plain MIME type or a failing `install` in N+1 leave the user on N, and N+2
+/// reaches them.
+#[test]
+fn four_kinds_of_broken_deploy_leave_the_user_on_n() {
+    let s = run_specs(&["specs/broken-deploys.yaml"]);
+    for (line, why) in [
+        (18, "(v2-syntax's worker failed to install: Uncaught SyntaxError: missing ) after argument list"),
+        (19, "(Chromium's update check got 404 for /sw.js, so the old worker stays in control)"),
+        (20, "(Chromium's update check got /sw.js as `text/plain`, not JavaScript, so it refuses the new worker and the old one stays in control)"),
+        (21, "(v2-install-fails's worker failed to install: Cache.addAll() failed for"),
+    ] {
+        let label = format!("broken-deploy-survives @{line}");
+        let r = crate::util::result(&s, &label);
+        let broken = r.message.split('`').nth(1).unwrap_or_default().to_string();
+        assert_verdict(
+            &s,
+            &label,
+            Verdict::Pass,
+            &format!("the user kept v1 while `{broken}` was broken {why}"),
+        );
+        assert!(
+            r.message.ends_with("then reached `v3` on reload 2 of 3"),
+            "{label}: {}",
+            r.message
+        );
+    }
+}
+
+/// An `install` that deletes the old caches before it fails leaves the old worker with nothing
+/// to answer navigations from: the returning user gets an error page.
+#[test]
+fn cleanup_in_install_breaks_users_when_the_install_fails() {
+    let s = run_specs(&["specs/broken-deploy-wipes-cache.yaml"]);
+    assert_verdict(
+        &s,
+        "broken-deploy-survives",
+        Verdict::Fail,
+        "a returning user lost the working app when the broken `v2` was deployed: the reload \
+         after its worker failed showed no page: the document failed to load (net::ERR_FAILED) \
+         (active worker: v1); v2's worker failed to install: Cache.addAll() failed for",
+    );
+}

@@ -48,12 +48,12 @@ pub fn run_specs(paths: &[&str]) -> RunSummary {
         .unwrap_or_else(|e| panic!("run failed: {e}"))
 }
 
-/// The result of `check` in `summary`, with its whole timeline in the panic message if absent.
+/// The result labelled `check` (the check name, or `name @line` for repeats) in `summary`, with its whole timeline in the panic message if absent.
 pub fn result<'a>(summary: &'a RunSummary, check: &str) -> &'a ScenarioResult {
     summary
         .results
         .iter()
-        .find(|r| r.check == check)
+        .find(|r| r.label == check)
         .unwrap_or_else(|| panic!("no result for {check}: {summary:#?}"))
 }
 

@@ -1,0 +1,236 @@
+//! `broken-deploy-survives`: when N+1 ships a worker that cannot install (a syntax error, a
+//! 404, a wrong MIME type, a failing `install`), a returning user keeps a working app on N, and
+//! reaches the fixed N+2 once it is deployed.
+//!
+//! Chromium keeps the old worker when an update fails (the Service Worker spec's promise);
+//! what breaks users is app code that acts before the new worker is proven, e.g. an `install`
+//! handler that deletes the old caches and then fails. Both phases use the natural update path.
+
+use serde::Deserialize;
+
+use crate::browser::ConsoleEntry;
+use crate::runner::{ReloadRun, Scenario, ScenarioError, UpdateCheck};
+use crate::spec::Spec;
+
+use super::deploy_pair::resolve_pair;
+use super::outcome::Judgement;
+use super::registry::Check;
+
+/// Parameters of `broken-deploy-survives`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrokenDeploySurvives {
+    /// The deploy the user installed (N; default: the first).
+    pub from: Option<String>,
+    /// The broken deploy (N+1; default: the second).
+    pub broken: Option<String>,
+    /// The fixed deploy (N+2; default: the third).
+    pub fixed: Option<String>,
+    /// Reloads the user may need to reach the fixed deploy.
+    #[serde(deserialize_with = "crate::spec::positive_u32")]
+    pub reloads: u32,
+}
+
+impl Default for BrokenDeploySurvives {
+    fn default() -> Self {
+        BrokenDeploySurvives {
+            from: None,
+            broken: None,
+            fixed: None,
+            reloads: 3,
+        }
+    }
+}
+
+impl BrokenDeploySurvives {
+    fn deploys(&self, spec: &Spec) -> Result<(String, String, String), String> {
+        let (from, broken) = resolve_pair(self.from.as_deref(), self.broken.as_deref(), spec)?;
+        let fixed = match &self.fixed {
+            Some(f) => resolve_pair(Some(&from), Some(f), spec)?.1,
+            None => spec.deploys.get(2).map(|d| d.name.clone()).ok_or_else(|| {
+                format!(
+                    "needs three deploys (N, a broken N+1, a fixed N+2) but the spec lists {}",
+                    spec.deploys.len()
+                )
+            })?,
+        };
+        if fixed == broken {
+            return Err(format!("`broken` and `fixed` are both `{fixed}`"));
+        }
+        Ok((from, broken, fixed))
+    }
+
+    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+        self.deploys(spec).map(|_| ())
+    }
+}
+
+/// Everything `broken-deploy-survives` saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// N.
+    pub from: String,
+    /// N+1 (broken).
+    pub broken: String,
+    /// N+2 (fixed).
+    pub fixed: String,
+    /// What Chromium's update check made of the broken deploy.
+    pub update: UpdateCheck,
+    /// The deploy the page showed on the reload after that update check, if exactly one.
+    pub shown: Option<String>,
+    /// What that reload showed, in words.
+    pub page: String,
+    /// The deploy of the active worker after the broken update.
+    pub active: Option<String>,
+    /// Page errors while the broken deploy was served.
+    pub page_errors: Vec<String>,
+    /// Reloads after the fixed deploy.
+    pub recovery: ReloadRun,
+    /// R for the recovery.
+    pub reloads: u32,
+}
+
+impl Check for BrokenDeploySurvives {
+    type Observation = Observation;
+
+    async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
+        let (from, broken, fixed) = self.deploys(&s.spec).map_err(ScenarioError::App)?;
+        s.install(&from).await?;
+        let errors_before = s.page.console().len();
+        s.deploy(&broken)?;
+        let since = s.server.log().len();
+        s.reload().await?;
+        s.page_version().await?;
+        let update = s.await_update_check(since).await?;
+        s.reload().await?;
+        let version = s.page_version().await?;
+        let page_errors = page_errors(&s.page.console()[errors_before..]);
+        let active = s.page.sw_state().active().and_then(|v| v.deploy.clone());
+        s.deploy(&fixed)?;
+        let recovery = s.reload_until(&fixed, self.reloads).await?;
+        Ok(Observation {
+            from,
+            broken,
+            fixed,
+            update,
+            shown: version.shown().map(str::to_owned),
+            page: version.describe(),
+            active,
+            page_errors,
+            recovery,
+            reloads: self.reloads,
+        })
+    }
+
+    fn judge(&self, o: &Observation) -> Judgement {
+        let why_broken = match &o.update {
+            UpdateCheck::Failed(msg) => msg.clone(),
+            UpdateCheck::Activated | UpdateCheck::Waiting | UpdateCheck::Unchanged => {
+                return Judgement::CannotJudge(format!(
+                    "`{}` is not a broken deploy: Chromium's update check found its worker {}; this check needs a worker that fails to install",
+                    o.broken,
+                    match o.update {
+                        UpdateCheck::Unchanged => "unchanged",
+                        UpdateCheck::Waiting => "installed (waiting)",
+                        _ => "installed and activated",
+                    }
+                ));
+            }
+        };
+        if o.shown.as_deref() != Some(&*o.from) || !o.page_errors.is_empty() {
+            let errors = if o.page_errors.is_empty() {
+                String::new()
+            } else {
+                format!("; page errors: {}", o.page_errors.join("; "))
+            };
+            return Judgement::Fail(format!(
+                "a returning user lost the working app when the broken `{}` was deployed: the reload after its worker failed showed {} (active worker: {}); {why_broken}{errors}",
+                o.broken,
+                o.page,
+                o.active.as_deref().unwrap_or("none"),
+            ));
+        }
+        match o.recovery.reached(&o.fixed) {
+            Some(a) => Judgement::Pass(format!(
+                "the user kept {} while `{}` was broken ({why_broken}), then reached `{}` on reload {} of {}",
+                o.from, o.broken, o.fixed, a.reload, o.reloads
+            )),
+            None => Judgement::Fail(format!(
+                "the user kept {} through the broken `{}`, but never reached the fixed `{}` in {} reloads: last reload showed {}",
+                o.from,
+                o.broken,
+                o.fixed,
+                o.reloads,
+                o.recovery
+                    .attempts
+                    .last()
+                    .map_or("nothing", |a| a.description.as_str())
+            )),
+        }
+    }
+}
+
+fn page_errors(entries: &[ConsoleEntry]) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|e| e.origin == "page")
+        .map(|e| e.text.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::Attempt;
+
+    fn observation(shown: &str, errors: Vec<String>, reached: bool) -> Observation {
+        Observation {
+            from: "v1".into(),
+            broken: "v2".into(),
+            fixed: "v3".into(),
+            update: UpdateCheck::Failed("v2's worker failed to install".into()),
+            shown: Some(shown.into()),
+            page: format!("{shown} (document from service worker (cache \"shell-v1\"))"),
+            active: Some("v1".into()),
+            page_errors: errors,
+            recovery: ReloadRun {
+                attempts: vec![Attempt {
+                    reload: 2,
+                    shown: Some(if reached { "v3" } else { "v1" }.into()),
+                    description: "v3 (document from network)".into(),
+                    ambiguous: false,
+                }],
+                last_update: None,
+            },
+            reloads: 3,
+        }
+    }
+
+    #[test]
+    fn passes_when_the_user_keeps_n_and_reaches_the_fix() {
+        assert_eq!(
+            BrokenDeploySurvives::default().judge(&observation("v1", vec![], true)),
+            Judgement::Pass("the user kept v1 while `v2` was broken (v2's worker failed to install), then reached `v3` on reload 2 of 3".into())
+        );
+    }
+
+    #[test]
+    fn page_errors_on_n_fail() {
+        let j = BrokenDeploySurvives::default().judge(&observation(
+            "v1",
+            vec!["Uncaught TypeError".into()],
+            true,
+        ));
+        assert!(matches!(j, Judgement::Fail(m) if m.contains("page errors: Uncaught TypeError")));
+    }
+
+    #[test]
+    fn a_deploy_that_installs_is_not_judged() {
+        let mut o = observation("v1", vec![], true);
+        o.update = UpdateCheck::Activated;
+        assert!(matches!(
+            BrokenDeploySurvives::default().judge(&o),
+            Judgement::CannotJudge(_)
+        ));
+    }
+}

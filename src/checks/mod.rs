@@ -5,12 +5,16 @@ mod caches_pruned;
 mod deploy_pair;
 mod kill_switch;
 mod outcome;
+mod page_action;
 mod registry;
+mod update_prompt;
 mod update_recovers;
 
 pub use broken_deploy_survives::BrokenDeploySurvives;
 pub use caches_pruned::CachesPruned;
 pub use kill_switch::KillSwitch;
 pub use outcome::{Judgement, Verdict};
+pub use page_action::{ActionOutcome, PageAction};
 pub use registry::{CheckConfig, CHECKS};
+pub use update_prompt::UpdatePrompt;
 pub use update_recovers::UpdateRecovers;

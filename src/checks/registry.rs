@@ -12,6 +12,7 @@ use super::broken_deploy_survives::BrokenDeploySurvives;
 use super::caches_pruned::CachesPruned;
 use super::kill_switch::KillSwitch;
 use super::outcome::Judgement;
+use super::update_prompt::UpdatePrompt;
 use super::update_recovers::UpdateRecovers;
 
 /// A check drives one scenario to collect observations, then judges them without the browser.
@@ -47,6 +48,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "broken-deploy-survives",
         "a broken N+1 worker leaves the user working on N, and the fixed N+2 reaches them",
     ),
+    (
+        "update-prompt",
+        "a waiting N+1 is offered to the open page, and the user's action activates and shows it",
+    ),
 ];
 
 /// A check as configured in a spec.
@@ -60,6 +65,8 @@ pub enum CheckConfig {
     KillSwitch(KillSwitch),
     /// `broken-deploy-survives`.
     BrokenDeploySurvives(BrokenDeploySurvives),
+    /// `update-prompt`.
+    UpdatePrompt(UpdatePrompt),
 }
 
 impl CheckConfig {
@@ -70,6 +77,7 @@ impl CheckConfig {
             CheckConfig::CachesPruned(_) => "caches-pruned",
             CheckConfig::KillSwitch(_) => "kill-switch",
             CheckConfig::BrokenDeploySurvives(_) => "broken-deploy-survives",
+            CheckConfig::UpdatePrompt(_) => "update-prompt",
         }
     }
 
@@ -80,6 +88,7 @@ impl CheckConfig {
             CheckConfig::CachesPruned(c) => c.validate(spec),
             CheckConfig::KillSwitch(c) => c.validate(spec),
             CheckConfig::BrokenDeploySurvives(c) => c.validate(spec),
+            CheckConfig::UpdatePrompt(c) => c.validate(spec),
         }
     }
 
@@ -95,6 +104,7 @@ impl CheckConfig {
             CheckConfig::CachesPruned(c) => run_one(c, scenario).await,
             CheckConfig::KillSwitch(c) => run_one(c, scenario).await,
             CheckConfig::BrokenDeploySurvives(c) => run_one(c, scenario).await,
+            CheckConfig::UpdatePrompt(c) => run_one(c, scenario).await,
         }
     }
 
@@ -117,6 +127,7 @@ impl CheckConfig {
             "broken-deploy-survives" => Ok(CheckConfig::BrokenDeploySurvives(params_or_default(
                 params,
             )?)),
+            "update-prompt" => Ok(CheckConfig::UpdatePrompt(params_or_default(params)?)),
             other => Err(de::Error::custom(unknown_check(other))),
         }
     }

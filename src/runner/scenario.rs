@@ -141,6 +141,14 @@ impl Scenario {
         Ok(())
     }
 
+    /// Records that the page navigated on its own (e.g. the app reloaded on
+    /// `controllerchange`) after `documents_before` document requests, so the next
+    /// [`Self::page_version`] judges that navigation's document.
+    pub fn app_navigated(&self, documents_before: usize) {
+        self.documents_before
+            .store(documents_before, Ordering::SeqCst);
+    }
+
     fn mark_navigation(&self) {
         self.documents_before
             .store(self.page.network().documents(), Ordering::SeqCst);

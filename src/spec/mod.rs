@@ -12,4 +12,4 @@ mod raw;
 pub use error::SpecError;
 pub use load::{discover_spec_files, load_spec, parse_spec};
 pub use plan::{CheckEntry, Deploy, HeaderRule, Location, Spec, VersionMarker};
-pub(crate) use raw::{positive_u32, unknown_name_hint};
+pub(crate) use raw::{one_key_of, positive_u32, unknown_name_hint};

@@ -267,9 +267,6 @@ impl<'de> Deserialize<'de> for UrlPath {
 }
 
 /// `version_marker: { selector: "#version" }` or `{ js: "window.APP_VERSION" }`.
-///
-/// serde_yaml 0.9 reads enums only from YAML tags (`!selector`), which nobody writes by
-/// hand, so this one-key mapping has its own visitor.
 #[derive(Debug)]
 pub(super) enum RawVersionMarker {
     Selector(String),
@@ -284,28 +281,11 @@ impl<'de> Deserialize<'de> for RawVersionMarker {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("`selector: CSS` or `js: EXPRESSION`")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let Some(key) = map.next_key::<String>()? else {
-                    return Err(de::Error::custom(
-                        "expected `selector: CSS` or `js: EXPRESSION`, found an empty mapping",
-                    ));
-                };
-                let value: String = map.next_value()?;
-                let marker = match key.as_str() {
-                    "selector" => RawVersionMarker::Selector(value),
-                    "js" => RawVersionMarker::Js(value),
-                    other => {
-                        return Err(de::Error::custom(format!(
-                            "unknown field `{other}`, expected `selector` or `js`"
-                        )))
-                    }
-                };
-                if let Some(extra) = map.next_key::<String>()? {
-                    return Err(de::Error::custom(format!(
-                        "give one of `selector` or `js`, not both (found `{extra}` too)"
-                    )));
-                }
-                Ok(marker)
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Ok(match one_key_of(map, &["selector", "js"])? {
+                    ("selector", value) => RawVersionMarker::Selector(value),
+                    (_, value) => RawVersionMarker::Js(value),
+                })
             }
         }
         d.deserialize_map(MarkerVisitor)
@@ -368,6 +348,37 @@ impl<'de> Deserialize<'de> for HeaderSet {
         }
         d.deserialize_map(SetVisitor)
     }
+}
+
+/// Reads a mapping that must hold exactly one of `keys`, with a string value: the shape of
+/// `version_marker: { selector: ... }` and `action: { click: ... }`. serde_yaml 0.9 reads
+/// enums only from YAML tags, which nobody writes by hand.
+pub(crate) fn one_key_of<'de, A: MapAccess<'de>>(
+    mut map: A,
+    keys: &[&'static str],
+) -> Result<(&'static str, String), A::Error> {
+    let expected = keys
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let Some(key) = map.next_key::<String>()? else {
+        return Err(de::Error::custom(format!(
+            "expected one of {expected}, found an empty mapping"
+        )));
+    };
+    let Some(known) = keys.iter().find(|k| **k == key) else {
+        return Err(de::Error::custom(format!(
+            "unknown field `{key}`, expected {expected}"
+        )));
+    };
+    let value: String = map.next_value()?;
+    if let Some(extra) = map.next_key::<String>()? {
+        return Err(de::Error::custom(format!(
+            "give one of {expected}, not several (found `{extra}` too)"
+        )));
+    }
+    Ok((known, value))
 }
 
 /// Deserializes a count that must be at least 1 (checked inside the visitor, for positions).

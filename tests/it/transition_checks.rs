@@ -93,3 +93,30 @@ fn cleanup_in_install_breaks_users_when_the_install_fails() {
          (active worker: v1); v2's worker failed to install: Cache.addAll() failed for",
     );
 }
+
+#[test]
+fn an_update_prompt_that_reaches_the_page_leads_to_n_plus_1() {
+    let s = run_specs(&["specs/update-prompt.yaml"]);
+    assert_verdict(
+        &s,
+        "update-prompt",
+        Verdict::Pass,
+        "the page offered the update while open, click `#update` activated v2's worker, and after \
+         the app reloaded the page showed v2 (document from service worker (cache \"shell-v2\"), \
+         worker v2 controls the page)",
+    );
+}
+
+/// The worker announces on `sw-update`, the page listens on `sw-updates`: the message never
+/// arrives, the button never shows, the user is stuck behind a waiting worker.
+#[test]
+fn an_update_prompt_that_never_arrives_fails() {
+    let s = run_specs(&["specs/update-prompt-silent.yaml"]);
+    assert_verdict(
+        &s,
+        "update-prompt",
+        Verdict::Fail,
+        "the page was never told about the update: v2's worker is installed and waiting, but \
+         `#update` did not appear within 5s, so the user has no way to reach v2",
+    );
+}

@@ -1,0 +1,266 @@
+//! `update-prompt`: for apps that wait for the user. After N+1 is deployed, its worker stays
+//! waiting, the open page is told (postMessage, BroadcastChannel, `updatefound`: however the
+//! app does it, the spec's action is what the user does in answer), and the action activates
+//! N+1 so the user reaches it.
+//!
+//! Passes when the action becomes possible while the page stays open and leads to N+1; fails
+//! when the prompt never appears (the message never arrives), or the action does not activate
+//! the waiting worker.
+
+use serde::Deserialize;
+
+use crate::browser::VersionStatus;
+use crate::runner::{Scenario, ScenarioError, UpdateCheck, WAITING_GRACE};
+use crate::spec::Spec;
+
+use super::deploy_pair::resolve_pair;
+use super::outcome::Judgement;
+use super::page_action::{ActionOutcome, PageAction};
+use super::registry::Check;
+
+/// Parameters of `update-prompt`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePrompt {
+    /// What the user does when told about the update, e.g. `click: "#reload"` (required).
+    #[serde(default)]
+    pub action: Option<PageAction>,
+    /// Seconds the prompt may take to appear once the new worker waits (default 5).
+    #[serde(
+        default = "default_prompt_seconds",
+        deserialize_with = "crate::spec::positive_u32"
+    )]
+    pub prompt_seconds: u32,
+    /// The deploy the user installed (default: the first).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The deploy that must reach the user (default: the second).
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+fn default_prompt_seconds() -> u32 {
+    5
+}
+
+impl Default for UpdatePrompt {
+    fn default() -> Self {
+        UpdatePrompt {
+            action: None,
+            prompt_seconds: default_prompt_seconds(),
+            from: None,
+            to: None,
+        }
+    }
+}
+
+impl UpdatePrompt {
+    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+        if self.action.is_none() {
+            return Err(
+                "needs an `action`, e.g. `action: { click: \"#reload\" }` (what the user does when told about the update)".into(),
+            );
+        }
+        resolve_pair(self.from.as_deref(), self.to.as_deref(), spec).map(|_| ())
+    }
+}
+
+/// Everything `update-prompt` saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// N.
+    pub from: String,
+    /// N+1.
+    pub to: String,
+    /// What the update check after the deploy led to.
+    pub update: UpdateCheck,
+    /// How the action went (None when it was not tried).
+    pub action: Option<ActionOutcome>,
+    /// Whether N+1's worker activated after the action.
+    pub activated: bool,
+    /// Whether the app reloaded the page itself after the action.
+    pub app_reloaded: bool,
+    /// The deploy the page finally showed, if one.
+    pub shown: Option<String>,
+    /// What the page finally showed, in words.
+    pub page: String,
+}
+
+impl Check for UpdatePrompt {
+    type Observation = Observation;
+
+    async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
+        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), &s.spec)
+            .map_err(ScenarioError::App)?;
+        s.install(&from).await?;
+        s.deploy(&to)?;
+        let since = s.server.log().len();
+        s.reload().await?;
+        let version = s.page_version().await?;
+        let update = s.await_update_check(since).await?;
+        let mut observation = Observation {
+            from,
+            to: to.clone(),
+            update: update.clone(),
+            action: None,
+            activated: false,
+            app_reloaded: false,
+            shown: version.shown().map(str::to_owned),
+            page: version.describe(),
+        };
+        if update != UpdateCheck::Waiting {
+            return Ok(observation);
+        }
+        let documents = s.page.network().documents();
+        let action = self
+            .action
+            .as_ref()
+            .ok_or_else(|| ScenarioError::App("update-prompt needs an `action`".into()))?;
+        let outcome = action
+            .perform(
+                s,
+                std::time::Duration::from_secs(self.prompt_seconds.into()),
+            )
+            .await?;
+        let done = outcome == ActionOutcome::Done;
+        observation.action = Some(outcome);
+        if !done {
+            return Ok(observation);
+        }
+        observation.activated = s
+            .page
+            .wait_for_sw(
+                &format!("{to}'s worker to activate after the action"),
+                WAITING_GRACE,
+                |st| {
+                    st.versions.values().any(|v| {
+                        v.deploy.as_deref() == Some(&*to) && v.status == VersionStatus::Activated
+                    })
+                },
+            )
+            .await
+            .is_ok();
+        if observation.activated {
+            // Apps reload on `controllerchange`; give that reload a bounded chance, else reload
+            // as the user would.
+            observation.app_reloaded = s
+                .page
+                .wait_for_network("the app to reload the page", WAITING_GRACE, |log| {
+                    log.documents() > documents && log.last_document().is_some_and(|d| d.done)
+                })
+                .await
+                .is_ok();
+            if observation.app_reloaded {
+                s.note("the app reloaded the page");
+                s.app_navigated(documents);
+            } else {
+                s.reload().await?;
+            }
+        }
+        let version = s.page_version().await?;
+        observation.shown = version.shown().map(str::to_owned);
+        observation.page = version.describe();
+        Ok(observation)
+    }
+
+    fn judge(&self, o: &Observation) -> Judgement {
+        let Some(action) = &self.action else {
+            return Judgement::CannotJudge("update-prompt needs an `action`".into());
+        };
+        match &o.update {
+            UpdateCheck::Waiting => {}
+            UpdateCheck::Failed(msg) => {
+                return Judgement::CannotJudge(format!(
+                    "{}'s worker never became a waiting update: {msg}",
+                    o.to
+                ))
+            }
+            other => {
+                return Judgement::CannotJudge(format!(
+                    "{}'s worker did not wait for the user (update check: {other:?}); this app does not use an update prompt, judge it with update-recovers",
+                    o.to
+                ))
+            }
+        }
+        match &o.action {
+            Some(ActionOutcome::NotFound) => {
+                return Judgement::Fail(format!(
+                    "the page was never told about the update: {}'s worker is installed and waiting, but {} did not appear within {}s, so the user has no way to reach {}",
+                    o.to, action.target(), self.prompt_seconds, o.to
+                ))
+            }
+            Some(ActionOutcome::Failed(msg)) => {
+                return Judgement::Fail(format!(
+                    "the update action ({action}) failed: {msg}"
+                ))
+            }
+            Some(ActionOutcome::Done) => {}
+            None => return Judgement::CannotJudge("the action was not tried".into()),
+        }
+        if !o.activated {
+            return Judgement::Fail(format!(
+                "{action} did not activate {}'s waiting worker within {}s; the page still shows {}",
+                o.to,
+                WAITING_GRACE.as_secs(),
+                o.page
+            ));
+        }
+        let reload = if o.app_reloaded {
+            "after the app reloaded"
+        } else {
+            "after a reload by the user"
+        };
+        if o.shown.as_deref() == Some(&*o.to) {
+            Judgement::Pass(format!(
+                "the page offered the update while open, {action} activated {}'s worker, and {reload} the page showed {}",
+                o.to, o.page
+            ))
+        } else {
+            Judgement::Fail(format!(
+                "{action} activated {}'s worker, but {reload} the page showed {}",
+                o.to, o.page
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check() -> UpdatePrompt {
+        UpdatePrompt {
+            action: Some(PageAction::Click("#update".into())),
+            ..Default::default()
+        }
+    }
+
+    fn observation(action: ActionOutcome, activated: bool, shown: &str) -> Observation {
+        Observation {
+            from: "v1".into(),
+            to: "v2".into(),
+            update: UpdateCheck::Waiting,
+            action: Some(action),
+            activated,
+            app_reloaded: true,
+            shown: Some(shown.into()),
+            page: format!("{shown} (document from network)"),
+        }
+    }
+
+    #[test]
+    fn passes_when_the_prompt_leads_to_n_plus_1() {
+        assert_eq!(
+            check().judge(&observation(ActionOutcome::Done, true, "v2")),
+            Judgement::Pass("the page offered the update while open, click `#update` activated v2's worker, and after the app reloaded the page showed v2 (document from network)".into())
+        );
+    }
+
+    #[test]
+    fn fails_when_the_prompt_never_appears() {
+        assert_eq!(
+            check().judge(&observation(ActionOutcome::NotFound, false, "v1")),
+            Judgement::Fail("the page was never told about the update: v2's worker is installed and waiting, but `#update` did not appear within 5s, so the user has no way to reach v2".into())
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Chromium: launch in its own process group, connect over CDP, and the session helpers checks
 //! share (service-worker state, caches, navigation, console errors, what the page loaded).
 
+mod collector;
 mod error;
 mod launch;
 mod network_log;
@@ -11,6 +12,6 @@ mod sw_state;
 pub use error::BrowserError;
 pub use launch::{find_chromium, kill_all_launched, sweep_stale_profiles, INSTALL_HINT};
 pub use network_log::{NetworkLog, NetworkRequest};
-pub use page::{CacheInfo, ConsoleEntry, ScenarioPage};
+pub use page::{CacheInfo, ConsoleEntry, DeployOfScript, ScenarioPage};
 pub use session::BrowserSession;
 pub use sw_state::{SwState, SwVersion, VersionStatus, WorkerError};

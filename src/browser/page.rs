@@ -9,32 +9,24 @@ use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::cache_storage::{
     RequestCacheNamesParams, RequestEntriesParams,
 };
-use chromiumoxide::cdp::browser_protocol::log::{
-    EnableParams as LogEnable, EventEntryAdded, LogEntryLevel,
-};
+use chromiumoxide::cdp::browser_protocol::log::EnableParams as LogEnable;
 use chromiumoxide::cdp::browser_protocol::network::{
-    EnableParams as NetworkEnable, EventLoadingFailed, EventLoadingFinished,
-    EventRequestWillBeSent, EventResponseReceived, GetResponseBodyParams,
+    EnableParams as NetworkEnable, GetResponseBodyParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{NavigateParams, ReloadParams};
 use chromiumoxide::cdp::browser_protocol::service_worker::{
-    EnableParams as SwEnable, EventWorkerErrorReported, EventWorkerRegistrationUpdated,
-    EventWorkerVersionUpdated, SkipWaitingParams, UpdateRegistrationParams,
+    EnableParams as SwEnable, SkipWaitingParams, UpdateRegistrationParams,
 };
 use chromiumoxide::cdp::browser_protocol::target::SetAutoAttachParams;
-use chromiumoxide::cdp::js_protocol::runtime::{
-    ConsoleApiCalledType, EnableParams as RuntimeEnable, EvaluateParams, EventConsoleApiCalled,
-    EventExceptionThrown,
-};
+use chromiumoxide::cdp::js_protocol::runtime::{EnableParams as RuntimeEnable, EvaluateParams};
 use chromiumoxide::listeners::EventStream;
 use chromiumoxide::Page;
-use futures::StreamExt;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
+use super::collector::{Collector, Sinks, Streams};
 use super::error::BrowserError;
 use super::network_log::NetworkLog;
-use super::sw_state::{SwState, WorkerError};
+use super::sw_state::SwState;
 
 /// A console error, uncaught exception or worker error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +47,7 @@ pub struct CacheInfo {
 }
 
 /// Attributes a worker version to a deploy when it starts installing.
-pub(crate) type DeployOfScript = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+pub type DeployOfScript = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 
 /// A page in its own browser context, with its service-worker, network and console state.
 pub struct ScenarioPage {
@@ -67,7 +59,7 @@ pub struct ScenarioPage {
     network: Arc<Mutex<NetworkLog>>,
     network_changed: watch::Receiver<u64>,
     console: Arc<Mutex<Vec<ConsoleEntry>>>,
-    tasks: Vec<JoinHandle<()>>,
+    collector: Option<Collector>,
     call_timeout: Duration,
     chromium_exit: watch::Receiver<Option<String>>,
 }
@@ -82,9 +74,7 @@ impl ScenarioPage {
         deploy_of_script: DeployOfScript,
     ) -> Result<Self, BrowserError> {
         let (sw_tx, sw_rx) = watch::channel(0u64);
-        let sw_tx = Arc::new(sw_tx);
         let (net_tx, net_rx) = watch::channel(0u64);
-        let net_tx = Arc::new(net_tx);
         let mut this = ScenarioPage {
             target_id: page.target_id().inner().clone(),
             page,
@@ -94,7 +84,7 @@ impl ScenarioPage {
             network: Arc::default(),
             network_changed: net_rx,
             console: Arc::default(),
-            tasks: Vec::new(),
+            collector: None,
             call_timeout,
             chromium_exit,
         };
@@ -113,145 +103,29 @@ impl ScenarioPage {
         .await?;
 
         // Subscribe before enabling, or the first events race past us.
-        let versions: EventStream<EventWorkerVersionUpdated> = this.listen().await?;
-        let registrations: EventStream<EventWorkerRegistrationUpdated> = this.listen().await?;
-        let worker_errors: EventStream<EventWorkerErrorReported> = this.listen().await?;
-        let sent: EventStream<EventRequestWillBeSent> = this.listen().await?;
-        let responses: EventStream<EventResponseReceived> = this.listen().await?;
-        let finished: EventStream<EventLoadingFinished> = this.listen().await?;
-        let failed: EventStream<EventLoadingFailed> = this.listen().await?;
-        let exceptions: EventStream<EventExceptionThrown> = this.listen().await?;
-        let console_calls: EventStream<EventConsoleApiCalled> = this.listen().await?;
-        let log_entries: EventStream<EventEntryAdded> = this.listen().await?;
-
-        let (sw, tx) = (this.sw.clone(), sw_tx.clone());
-        this.tasks.push(tokio::spawn(versions.for_each(move |e| {
-            {
-                let mut state = sw.lock().unwrap_or_else(|p| p.into_inner());
-                for v in &e.versions {
-                    let deploy_of_script = deploy_of_script.clone();
-                    state.apply_version(v, move || deploy_of_script());
-                }
-            }
-            tx.send_modify(|n| *n += 1);
-            async {}
-        })));
-        let (sw, tx) = (this.sw.clone(), sw_tx.clone());
-        this.tasks
-            .push(tokio::spawn(registrations.for_each(move |e| {
-                {
-                    let mut state = sw.lock().unwrap_or_else(|p| p.into_inner());
-                    for r in &e.registrations {
-                        state.registrations.insert(
-                            r.registration_id.inner().clone(),
-                            (r.scope_url.clone(), r.is_deleted),
-                        );
-                    }
-                }
-                tx.send_modify(|n| *n += 1);
-                async {}
-            })));
-        let (sw, console, tx) = (this.sw.clone(), this.console.clone(), sw_tx.clone());
-        this.tasks
-            .push(tokio::spawn(worker_errors.for_each(move |e| {
-                let m = &e.error_message;
-                let text = if m.source_url.is_empty() {
-                    m.error_message.clone()
-                } else {
-                    format!(
-                        "{} ({}:{}:{})",
-                        m.error_message, m.source_url, m.line_number, m.column_number
-                    )
-                };
-                sw.lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .errors
-                    .push(WorkerError {
-                        version_id: m.version_id.clone(),
-                        text: text.clone(),
-                    });
-                push(&console, "service worker", text);
-                tx.send_modify(|n| *n += 1);
-                async {}
-            })));
-        // One task per stream: CDP delivers each stream in order, and a request's events only
-        // ever move it forward (sent → received → done), so interleaving across tasks is safe.
-        let (network, tx) = (this.network.clone(), net_tx.clone());
-        this.tasks.push(tokio::spawn(sent.for_each(move |e| {
-            network.lock().unwrap_or_else(|p| p.into_inner()).sent(&e);
-            tx.send_modify(|n| *n += 1);
-            async {}
-        })));
-        let (network, tx) = (this.network.clone(), net_tx.clone());
-        this.tasks.push(tokio::spawn(responses.for_each(move |e| {
-            network
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .received(&e);
-            tx.send_modify(|n| *n += 1);
-            async {}
-        })));
-        let (network, tx) = (this.network.clone(), net_tx.clone());
-        this.tasks.push(tokio::spawn(finished.for_each(move |e| {
-            network
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .finished(&e);
-            tx.send_modify(|n| *n += 1);
-            async {}
-        })));
-        let (network, tx) = (this.network.clone(), net_tx.clone());
-        this.tasks.push(tokio::spawn(failed.for_each(move |e| {
-            network.lock().unwrap_or_else(|p| p.into_inner()).failed(&e);
-            tx.send_modify(|n| *n += 1);
-            async {}
-        })));
-        let console = this.console.clone();
-        this.tasks.push(tokio::spawn(exceptions.for_each(move |e| {
-            let d = &e.exception_details;
-            let detail = d
-                .exception
-                .as_ref()
-                .and_then(|x| x.description.clone())
-                .unwrap_or_default();
-            let text = if detail.is_empty() {
-                d.text.clone()
-            } else {
-                format!("{} {}", d.text, detail.lines().next().unwrap_or_default())
-            };
-            push(&console, "page", text);
-            async {}
-        })));
-        let console = this.console.clone();
-        this.tasks
-            .push(tokio::spawn(console_calls.for_each(move |e| {
-                if e.r#type == ConsoleApiCalledType::Error {
-                    let text = e
-                        .args
-                        .iter()
-                        .map(|a| match &a.value {
-                            Some(serde_json::Value::String(s)) => s.clone(),
-                            Some(v) => v.to_string(),
-                            None => a.description.clone().unwrap_or_default(),
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    push(&console, "page", format!("console.error: {text}"));
-                }
-                async {}
-            })));
-        let console = this.console.clone();
-        this.tasks.push(tokio::spawn(log_entries.for_each(move |e| {
-            if e.entry.level == LogEntryLevel::Error {
-                let url = e.entry.url.clone().unwrap_or_default();
-                push(
-                    &console,
-                    "page",
-                    format!("{} {url}", e.entry.text).trim().into(),
-                );
-            }
-            async {}
-        })));
+        let streams = Streams {
+            versions: this.listen().await?,
+            registrations: this.listen().await?,
+            worker_errors: this.listen().await?,
+            sent: this.listen().await?,
+            responses: this.listen().await?,
+            finished: this.listen().await?,
+            failed: this.listen().await?,
+            exceptions: this.listen().await?,
+            console_calls: this.listen().await?,
+            log_entries: this.listen().await?,
+        };
+        this.collector = Some(Collector::spawn(
+            streams,
+            Sinks {
+                sw: this.sw.clone(),
+                sw_changed: sw_tx,
+                network: this.network.clone(),
+                network_changed: net_tx,
+                console: this.console.clone(),
+                deploy_of_script,
+            },
+        ));
 
         this.call(
             "ServiceWorker.enable",
@@ -547,10 +421,18 @@ impl ScenarioPage {
         }
     }
 
+    /// Waits until every CDP event received so far is reflected in the page's state: call it
+    /// before reading the console or network log after an action.
+    pub async fn flush(&self) {
+        if let Some(c) = &self.collector {
+            c.flush(self.call_timeout).await;
+        }
+    }
+
     /// Stops event collection; the browser context is disposed by the session.
     pub(crate) fn stop_listening(&mut self) {
-        for task in self.tasks.drain(..) {
-            task.abort();
+        if let Some(c) = self.collector.take() {
+            c.stop();
         }
     }
 
@@ -565,11 +447,4 @@ impl Drop for ScenarioPage {
     fn drop(&mut self) {
         self.stop_listening();
     }
-}
-
-fn push(console: &Mutex<Vec<ConsoleEntry>>, origin: &'static str, text: String) {
-    console
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(ConsoleEntry { origin, text });
 }

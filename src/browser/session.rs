@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::target::{
     CreateBrowserContextParams, CreateTargetParams,
 };
@@ -86,7 +87,6 @@ impl BrowserSession {
         &self,
         deploy_of_script: DeployOfScript,
     ) -> Result<ScenarioPage, BrowserError> {
-        let exit = self.process.exit_watch();
         let bounded = |what: &'static str| {
             let after = self.call_timeout;
             move |_| BrowserError::Timeout {
@@ -102,6 +102,17 @@ impl BrowserSession {
         .await
         .map_err(bounded("Target.createBrowserContext"))?
         .map_err(BrowserError::cdp("Target.createBrowserContext"))?;
+        self.new_page_in_context(&context_id, deploy_of_script)
+            .await
+    }
+
+    /// Opens another `about:blank` page in an existing browser context (a second tab of the
+    /// same user).
+    pub(crate) async fn new_page_in_context(
+        &self,
+        context_id: &BrowserContextId,
+        deploy_of_script: DeployOfScript,
+    ) -> Result<ScenarioPage, BrowserError> {
         let params = CreateTargetParams::builder()
             .url("about:blank")
             .browser_context_id(context_id.clone())
@@ -109,9 +120,25 @@ impl BrowserSession {
             .map_err(BrowserError::Page)?;
         let page = tokio::time::timeout(self.call_timeout, self.browser.new_page(params))
             .await
-            .map_err(bounded("a new page (Target.createTarget)"))?
+            .map_err(|_| BrowserError::Timeout {
+                what: "a new page (Target.createTarget)".into(),
+                after: self.call_timeout,
+            })?
             .map_err(BrowserError::cdp("Target.createTarget"))?;
-        ScenarioPage::attach(page, context_id, self.call_timeout, exit, deploy_of_script).await
+        ScenarioPage::attach(
+            page,
+            context_id.clone(),
+            self.call_timeout,
+            self.process.exit_watch(),
+            deploy_of_script,
+        )
+        .await
+    }
+
+    /// Closes a tab opened with [`Self::new_page_in_context`] (bounded; errors ignored).
+    pub(crate) async fn close_tab(&self, page: ScenarioPage) {
+        let page = page.into_page();
+        let _ = tokio::time::timeout(self.call_timeout, page.close()).await;
     }
 
     /// Closes the scenario's page and disposes its browser context (bounded; errors logged).

@@ -104,6 +104,7 @@ impl Check for BrokenDeploySurvives {
         let update = s.await_update_check(since).await?;
         s.reload().await?;
         let version = s.page_version().await?;
+        s.page.flush().await;
         let page_errors = page_errors(&s.page.console()[errors_before..]);
         let active = s.page.sw_state().active().and_then(|v| v.deploy.clone());
         s.deploy(&fixed)?;

@@ -9,6 +9,7 @@ mod page_action;
 mod registry;
 mod update_prompt;
 mod update_recovers;
+mod version_skew;
 
 pub use broken_deploy_survives::BrokenDeploySurvives;
 pub use caches_pruned::CachesPruned;
@@ -18,3 +19,4 @@ pub use page_action::{ActionOutcome, PageAction};
 pub use registry::{CheckConfig, CHECKS};
 pub use update_prompt::UpdatePrompt;
 pub use update_recovers::UpdateRecovers;
+pub use version_skew::VersionSkew;

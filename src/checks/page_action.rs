@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+use crate::browser::ScenarioPage;
 use crate::runner::{Scenario, ScenarioError};
 
 /// `{ click: "#update" }` or `{ eval: "import('/assets/lazy.js')" }`.
@@ -46,10 +47,12 @@ impl PageAction {
         }
     }
 
-    /// Performs the action; `appear` bounds how long a `click` waits for its element.
+    /// Performs the action in `page` (the scenario's page or one of its tabs); `appear` bounds
+    /// how long a `click` waits for its element.
     pub(crate) async fn perform(
         &self,
         s: &Scenario,
+        page: &ScenarioPage,
         appear: Duration,
     ) -> Result<ActionOutcome, ScenarioError> {
         match self {
@@ -67,25 +70,26 @@ impl PageAction {
                     }})",
                     ms = appear.as_millis()
                 );
-                if s.page.evaluate(&expr).await? != serde_json::Value::Bool(true) {
+                if page.evaluate(&expr).await? != serde_json::Value::Bool(true) {
                     s.note(format!(
                         "`{selector}` did not appear within {}s",
                         appear.as_secs()
                     ));
                     return Ok(ActionOutcome::NotFound);
                 }
-                s.page
-                    .evaluate(&format!("document.querySelector({sel}).click()"))
+                page.evaluate(&format!("document.querySelector({sel}).click()"))
                     .await?;
                 s.note(format!("clicked `{selector}`"));
                 Ok(ActionOutcome::Done)
             }
-            PageAction::Eval(expr) => match s.page.evaluate(expr).await {
+            PageAction::Eval(expr) => match page.evaluate(expr).await {
                 Ok(_) => {
                     s.note(format!("evaluated `{expr}`"));
                     Ok(ActionOutcome::Done)
                 }
                 Err(crate::browser::BrowserError::Page(msg)) => {
+                    let prefix = format!("`{expr}` threw: ");
+                    let msg = msg.strip_prefix(&prefix).map_or(msg.clone(), str::to_owned);
                     s.note(format!("evaluating `{expr}` failed: {msg}"));
                     Ok(ActionOutcome::Failed(msg))
                 }

@@ -14,6 +14,7 @@ use super::kill_switch::KillSwitch;
 use super::outcome::Judgement;
 use super::update_prompt::UpdatePrompt;
 use super::update_recovers::UpdateRecovers;
+use super::version_skew::VersionSkew;
 
 /// A check drives one scenario to collect observations, then judges them without the browser.
 ///
@@ -52,6 +53,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "update-prompt",
         "a waiting N+1 is offered to the open page, and the user's action activates and shows it",
     ),
+    (
+        "version-skew",
+        "around a deploy, reloads never mix N and N+1, and a page left open under N keeps working",
+    ),
 ];
 
 /// A check as configured in a spec.
@@ -67,6 +72,8 @@ pub enum CheckConfig {
     BrokenDeploySurvives(BrokenDeploySurvives),
     /// `update-prompt`.
     UpdatePrompt(UpdatePrompt),
+    /// `version-skew`.
+    VersionSkew(VersionSkew),
 }
 
 impl CheckConfig {
@@ -78,6 +85,7 @@ impl CheckConfig {
             CheckConfig::KillSwitch(_) => "kill-switch",
             CheckConfig::BrokenDeploySurvives(_) => "broken-deploy-survives",
             CheckConfig::UpdatePrompt(_) => "update-prompt",
+            CheckConfig::VersionSkew(_) => "version-skew",
         }
     }
 
@@ -89,6 +97,7 @@ impl CheckConfig {
             CheckConfig::KillSwitch(c) => c.validate(spec),
             CheckConfig::BrokenDeploySurvives(c) => c.validate(spec),
             CheckConfig::UpdatePrompt(c) => c.validate(spec),
+            CheckConfig::VersionSkew(c) => c.validate(spec),
         }
     }
 
@@ -105,6 +114,7 @@ impl CheckConfig {
             CheckConfig::KillSwitch(c) => run_one(c, scenario).await,
             CheckConfig::BrokenDeploySurvives(c) => run_one(c, scenario).await,
             CheckConfig::UpdatePrompt(c) => run_one(c, scenario).await,
+            CheckConfig::VersionSkew(c) => run_one(c, scenario).await,
         }
     }
 
@@ -128,6 +138,7 @@ impl CheckConfig {
                 params,
             )?)),
             "update-prompt" => Ok(CheckConfig::UpdatePrompt(params_or_default(params)?)),
+            "version-skew" => Ok(CheckConfig::VersionSkew(params_or_default(params)?)),
             other => Err(de::Error::custom(unknown_check(other))),
         }
     }

@@ -116,12 +116,8 @@ impl Check for UpdatePrompt {
             .action
             .as_ref()
             .ok_or_else(|| ScenarioError::App("update-prompt needs an `action`".into()))?;
-        let outcome = action
-            .perform(
-                s,
-                std::time::Duration::from_secs(self.prompt_seconds.into()),
-            )
-            .await?;
+        let appear = std::time::Duration::from_secs(self.prompt_seconds.into());
+        let outcome = action.perform(s, &s.page, appear).await?;
         let done = outcome == ActionOutcome::Done;
         observation.action = Some(outcome);
         if !done {

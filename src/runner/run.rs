@@ -88,6 +88,8 @@ pub async fn run(
             return Err(e.into());
         }
     };
+    // Scenarios hold the session to open extra tabs; all of them end before `close`.
+    let browser = Arc::new(browser);
     let specs: Vec<Arc<Spec>> = specs.iter().cloned().map(Arc::new).collect();
     let jobs: Vec<(Arc<Spec>, Arc<DeploySet>, CheckEntry)> = specs
         .iter()
@@ -146,7 +148,12 @@ pub async fn run(
         }
     }
     drop(finished);
-    browser.close().await;
+    match Arc::try_unwrap(browser) {
+        Ok(browser) => browser.close().await,
+        Err(_) => {
+            tracing::warn!("a scenario still holds the browser session at the end of the run")
+        }
+    }
 
     results.sort_by_key(|(i, _)| *i);
     let summary = RunSummary {
@@ -166,7 +173,7 @@ enum Ended {
 }
 
 async fn run_scenario(
-    browser: &BrowserSession,
+    browser: &Arc<BrowserSession>,
     spec: Arc<Spec>,
     deploys: Arc<DeploySet>,
     entry: &CheckEntry,
@@ -251,7 +258,7 @@ async fn run_scenario(
 }
 
 async fn open_scenario(
-    browser: &BrowserSession,
+    browser: &Arc<BrowserSession>,
     spec: Arc<Spec>,
     deploys: Arc<DeploySet>,
     entry: &CheckEntry,
@@ -267,8 +274,16 @@ async fn open_scenario(
         })
         .map(|r| r.deploy)
     });
-    let page = browser.new_scenario_page(deploy_of_script).await?;
-    let scenario = Scenario::new(spec, server, page, options.wait_timeout, timeline.clone());
+    let page = browser.new_scenario_page(deploy_of_script.clone()).await?;
+    let scenario = Scenario::new(
+        browser.clone(),
+        deploy_of_script,
+        spec,
+        server,
+        page,
+        options.wait_timeout,
+        timeline.clone(),
+    );
     scenario.note(format!(
         "fixture server on {}, check {}",
         scenario.origin(),
@@ -278,10 +293,16 @@ async fn open_scenario(
 }
 
 async fn close_scenario(browser: &BrowserSession, scenario: Scenario) {
+    scenario.page.flush().await;
     for e in scenario.page.console() {
         scenario.note(format!("console error ({}): {}", e.origin, e.text));
     }
-    let Scenario { server, page, .. } = scenario;
+    let Scenario {
+        server, page, tabs, ..
+    } = scenario;
+    for tab in tabs {
+        browser.close_tab(tab).await;
+    }
     browser.close_scenario_page(page).await;
     server.shutdown().await;
 }

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::browser::{CacheInfo, NetworkRequest, ScenarioPage, SwState, VersionStatus};
+use crate::browser::{
+    BrowserSession, CacheInfo, DeployOfScript, NetworkRequest, ScenarioPage, SwState, VersionStatus,
+};
 use crate::server::FixtureServer;
 use crate::spec::{Spec, VersionMarker};
 
@@ -69,6 +71,10 @@ impl ReloadRun {
 
 /// The scenario context checks drive.
 pub struct Scenario {
+    browser: Arc<BrowserSession>,
+    /// Extra tabs opened in the scenario's browser context (closed with the scenario).
+    pub(crate) tabs: Vec<ScenarioPage>,
+    deploy_of_script: DeployOfScript,
     pub(crate) spec: Arc<Spec>,
     pub(crate) server: FixtureServer,
     pub(crate) page: ScenarioPage,
@@ -84,6 +90,8 @@ pub struct Scenario {
 
 impl Scenario {
     pub(crate) fn new(
+        browser: Arc<BrowserSession>,
+        deploy_of_script: DeployOfScript,
         spec: Arc<Spec>,
         server: FixtureServer,
         page: ScenarioPage,
@@ -91,6 +99,9 @@ impl Scenario {
         timeline: Arc<Mutex<Vec<String>>>,
     ) -> Self {
         Scenario {
+            browser,
+            tabs: Vec::new(),
+            deploy_of_script,
             spec,
             server,
             page,
@@ -229,12 +240,14 @@ impl Scenario {
     /// worker controls it.
     pub async fn page_version(&self) -> Result<PageVersion, ScenarioError> {
         let before = self.documents_before.load(Ordering::SeqCst);
-        let network = self
-            .page
+        self.page
             .wait_for_network("the page's document to finish loading", self.wait, |log| {
                 log.documents() > before && log.last_document().is_some_and(|d| d.done)
             })
             .await?;
+        // The document is complete; apply every event received up to now (its scripts').
+        self.page.flush().await;
+        let network = self.page.network();
         let doc = network
             .last_document()
             .cloned()
@@ -555,6 +568,23 @@ impl Scenario {
             .await?;
         self.note(format!("{deploy}'s worker activated"));
         Ok(())
+    }
+
+    /// Opens another tab in the scenario's browser context (same origin, same registration),
+    /// at the start page, and returns its index in `tabs`.
+    pub async fn open_tab(&mut self) -> Result<usize, ScenarioError> {
+        let tab = self
+            .browser
+            .new_page_in_context(&self.page.context_id, self.deploy_of_script.clone())
+            .await?;
+        tab.navigate(&self.server.url(&self.spec.start)).await?;
+        self.tabs.push(tab);
+        self.note(format!(
+            "opened {} in tab {}",
+            self.spec.start,
+            self.tabs.len() + 1
+        ));
+        Ok(self.tabs.len() - 1)
     }
 
     /// The caches of this scenario's origin, by name.

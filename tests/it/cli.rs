@@ -97,6 +97,8 @@ fn list_shows_the_registry() {
     caches-pruned           after N+1's worker activates, no cache created by N's worker remains
     kill-switch             after the kill-switch deploy, an existing client's origin is clean within R navigations
     broken-deploy-survives  a broken N+1 worker leaves the user working on N, and the fixed N+2 reaches them
+    update-prompt           a waiting N+1 is offered to the open page, and the user's action activates and shows it
+    version-skew            around a deploy, reloads never mix N and N+1, and a page left open under N keeps working
     --- stderr
     ");
 }

@@ -120,3 +120,51 @@ fn an_update_prompt_that_never_arrives_fails() {
          `#update` did not appear within 5s, so the user has no way to reach v2",
     );
 }
+
+/// Hashed assets, network-first navigations and a new worker that waits for old tabs to close:
+/// consistent reloads, and the tab left open under v1 still loads its lazy chunk.
+#[test]
+fn kept_assets_keep_reloads_consistent_and_open_tabs_working() {
+    let s = run_specs(&["specs/lazy-chunks-kept.yaml"]);
+    assert_verdict(
+        &s,
+        "version-skew",
+        Verdict::Pass,
+        "every reload after v2 was deployed showed one deploy without errors (reload 1: v2 \
+         (document from service worker (network), worker v1 controls the page); reload 2: v2 \
+         (document from service worker (network), worker v1 controls the page)), and a tab left \
+         open under v1 could still eval `window.loadSettings()`",
+    );
+}
+
+/// skipWaiting + clients.claim + deleting v1's cache pulls the lazy chunk out from under the
+/// tab still running v1.
+#[test]
+fn a_takeover_that_deletes_old_caches_breaks_open_tabs() {
+    let s = run_specs(&["specs/lazy-chunks-deleted.yaml"]);
+    assert_verdict(
+        &s,
+        "version-skew",
+        Verdict::Fail,
+        "a tab left open under v1 broke once v2's worker installed: eval `window.loadSettings()` \
+         failed (TypeError: Failed to fetch dynamically imported module: \
+         /assets/settings.6bcd9f45.js); /assets/settings.6bcd9f45.js answered 404 by service \
+         worker (network)",
+    );
+}
+
+/// The old worker serves its cached `/app.js` (fixed name) to v2's HTML, which imports an
+/// export v1's module does not have.
+#[test]
+fn an_old_worker_serving_old_modules_to_new_html_fails_on_reload() {
+    let s = run_specs(&["specs/module-skew.yaml"]);
+    assert_verdict(
+        &s,
+        "version-skew",
+        Verdict::Fail,
+        "reload 1 after v2 was deployed showed a page built from two deploys: a mix (/ from v2, \
+         /app.js from v1) (document from service worker (network), worker v1 controls the page); \
+         Uncaught SyntaxError: The requested module '/app.js' does not provide an export named \
+         'boot'",
+    );
+}

@@ -1,0 +1,292 @@
+//! `version-skew`: the moment of a deploy must not mix versions. Two situations, both judged:
+//!
+//! - *reload*: a returning user on N reloads after N+1 is deployed (natural update path, the
+//!   old worker still answering the first reload): every reload must show one deploy (document
+//!   and scripts), with no uncaught exception and no same-origin request that fails or 404s;
+//! - *open page*: a second tab opened under N stays open while N+1's worker installs (and takes
+//!   over, if the app makes it); the spec's action (e.g. loading a lazy chunk) must still work.
+
+use serde::Deserialize;
+
+use crate::browser::{NetworkLog, ScenarioPage};
+use crate::runner::{Scenario, ScenarioError};
+use crate::spec::Spec;
+
+use super::deploy_pair::resolve_pair;
+use super::outcome::Judgement;
+use super::page_action::{ActionOutcome, PageAction};
+use super::registry::Check;
+
+/// Parameters of `version-skew`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VersionSkew {
+    /// What the app does later in a session, done in the tab left open under N (required),
+    /// e.g. `eval: "window.loadSettings()"`.
+    pub action: Option<PageAction>,
+    /// Reloads after N+1 is deployed (at least 1; between them, Chromium's update check).
+    #[serde(deserialize_with = "crate::spec::positive_u32")]
+    pub reloads: u32,
+    /// The deploy the user installed (default: the first).
+    pub from: Option<String>,
+    /// The deploy that follows (default: the second).
+    pub to: Option<String>,
+}
+
+impl Default for VersionSkew {
+    fn default() -> Self {
+        VersionSkew {
+            action: None,
+            reloads: 2,
+            from: None,
+            to: None,
+        }
+    }
+}
+
+impl VersionSkew {
+    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+        if self.action.is_none() {
+            return Err("needs an `action` for the page left open under N, e.g. `action: { eval: \"import('/assets/lazy.js')\" }`".into());
+        }
+        resolve_pair(self.from.as_deref(), self.to.as_deref(), spec).map(|_| ())
+    }
+}
+
+/// One reload after the deploy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReloadSeen {
+    /// 1-based.
+    pub reload: u32,
+    /// What the page showed, in words.
+    pub page: String,
+    /// Whether the document and scripts came from different deploys.
+    pub mixed: bool,
+    /// Exceptions, console errors and failed same-origin requests during the load.
+    pub problems: Vec<String>,
+}
+
+/// The tab left open under N.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenPageSeen {
+    /// How the action went.
+    pub outcome: ActionOutcome,
+    /// Exceptions, console errors and failed same-origin requests during the action.
+    pub problems: Vec<String>,
+}
+
+/// Everything `version-skew` saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// N.
+    pub from: String,
+    /// N+1.
+    pub to: String,
+    /// The reloads, in order.
+    pub reloads: Vec<ReloadSeen>,
+    /// The open tab's action.
+    pub open_page: OpenPageSeen,
+}
+
+impl Check for VersionSkew {
+    type Observation = Observation;
+
+    async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
+        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), &s.spec)
+            .map_err(ScenarioError::App)?;
+        let action = self
+            .action
+            .clone()
+            .ok_or_else(|| ScenarioError::App("version-skew needs an `action`".into()))?;
+        s.install(&from).await?;
+        let tab = s.open_tab().await?;
+        s.deploy(&to)?;
+        let mut reloads = Vec::new();
+        for reload in 1..=self.reloads {
+            let (console_from, requests_from) = marks(&s.page);
+            let since = s.server.log().len();
+            s.reload().await?;
+            let version = s.page_version().await?;
+            reloads.push(ReloadSeen {
+                reload,
+                page: version.describe(),
+                mixed: version.candidates.is_empty() && version.marker.is_none(),
+                problems: problems(&s.page, &s.origin(), console_from, requests_from).await,
+            });
+            if reload < self.reloads || self.reloads == 1 {
+                // The open tab must meet N+1's worker installed, so the last reload's update
+                // check is awaited too when there is only one reload.
+                s.await_update_check(since).await?;
+            }
+        }
+        let page = &s.tabs[tab];
+        let (console_from, requests_from) = marks(page);
+        let outcome = action.perform(s, page, s.wait).await?;
+
+        let origin = s.origin();
+        let outcome = match outcome {
+            ActionOutcome::Failed(msg) => ActionOutcome::Failed(msg.replace(&origin, "")),
+            other => other,
+        };
+        let open_page = OpenPageSeen {
+            outcome,
+            problems: problems(page, &s.origin(), console_from, requests_from).await,
+        };
+        Ok(Observation {
+            from,
+            to,
+            reloads,
+            open_page,
+        })
+    }
+
+    fn judge(&self, o: &Observation) -> Judgement {
+        let action = self
+            .action
+            .as_ref()
+            .map_or_else(|| "the action".to_string(), ToString::to_string);
+        let mut failures = Vec::new();
+        if let Some(r) = o.reloads.iter().find(|r| r.mixed || !r.problems.is_empty()) {
+            let what = if r.mixed {
+                "a page built from two deploys"
+            } else {
+                "a broken page"
+            };
+            let problems = if r.problems.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", r.problems.join("; "))
+            };
+            failures.push(format!(
+                "reload {} after {} was deployed showed {what}: {}{problems}",
+                r.reload, o.to, r.page
+            ));
+        }
+        let p = &o.open_page;
+        if p.outcome != ActionOutcome::Done || !p.problems.is_empty() {
+            let outcome = match &p.outcome {
+                ActionOutcome::Done => "ran".to_string(),
+                ActionOutcome::NotFound => "found nothing to click".to_string(),
+                ActionOutcome::Failed(msg) => format!("failed ({msg})"),
+            };
+            let problems = if p.problems.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", p.problems.join("; "))
+            };
+            failures.push(format!(
+                "a tab left open under {} broke once {}'s worker installed: {action} {outcome}{problems}",
+                o.from, o.to
+            ));
+        }
+        if failures.is_empty() {
+            Judgement::Pass(format!(
+                "every reload after {} was deployed showed one deploy without errors ({}), and a tab left open under {} could still {action}",
+                o.to,
+                o.reloads
+                    .iter()
+                    .map(|r| format!("reload {}: {}", r.reload, r.page))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                o.from
+            ))
+        } else {
+            Judgement::Fail(failures.join("; and "))
+        }
+    }
+}
+
+/// Where the console and network logs of `page` stand now.
+fn marks(page: &ScenarioPage) -> (usize, usize) {
+    (page.console().len(), page.network().requests.len())
+}
+
+/// Page errors and failed same-origin requests since the marks, once every event received so
+/// far is applied. "Failed to load resource" console lines repeat what the network log says,
+/// so they are left to it.
+async fn problems(
+    page: &ScenarioPage,
+    origin: &str,
+    console_from: usize,
+    requests_from: usize,
+) -> Vec<String> {
+    page.flush().await;
+    let mut out: Vec<String> = page
+        .console()
+        .into_iter()
+        .skip(console_from)
+        .filter(|e| e.origin == "page" && !e.text.starts_with("Failed to load resource"))
+        .map(|e| e.text.replace(origin, ""))
+        .collect();
+    out.extend(failed_requests(&page.network(), origin, requests_from));
+    out
+}
+
+fn failed_requests(log: &NetworkLog, origin: &str, from: usize) -> Vec<String> {
+    log.requests
+        .iter()
+        .skip(from)
+        .filter(|r| r.url.starts_with(origin) && !r.url.ends_with("/favicon.ico"))
+        .filter_map(|r| {
+            let path = r.url.strip_prefix(origin).unwrap_or(&r.url);
+            match (r.status, &r.failed) {
+                // Chromium aborts a script whose response has an error status: the status is
+                // what matters.
+                (Some(status), _) if status >= 400 => {
+                    Some(format!("{path} answered {status} by {}", r.source))
+                }
+                // A navigation or reload cancels what the old document had in flight.
+                (_, Some(e)) if e == "net::ERR_ABORTED" => None,
+                (_, Some(e)) => Some(format!("{path} failed ({e})")),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check() -> VersionSkew {
+        VersionSkew {
+            action: Some(PageAction::Eval("window.loadSettings()".into())),
+            ..Default::default()
+        }
+    }
+
+    fn observation(mixed: bool, outcome: ActionOutcome, problems: Vec<String>) -> Observation {
+        Observation {
+            from: "v1".into(),
+            to: "v2".into(),
+            reloads: vec![ReloadSeen {
+                reload: 1,
+                page: "v2 (document from network)".into(),
+                mixed,
+                problems: vec![],
+            }],
+            open_page: OpenPageSeen { outcome, problems },
+        }
+    }
+
+    #[test]
+    fn passes_when_consistent_and_the_open_tab_works() {
+        assert_eq!(
+            check().judge(&observation(false, ActionOutcome::Done, vec![])),
+            Judgement::Pass("every reload after v2 was deployed showed one deploy without errors (reload 1: v2 (document from network)), and a tab left open under v1 could still eval `window.loadSettings()`".into())
+        );
+    }
+
+    #[test]
+    fn fails_naming_both_situations() {
+        let j = check().judge(&observation(
+            true,
+            ActionOutcome::Failed("TypeError: Failed to fetch dynamically imported module".into()),
+            vec!["/assets/lazy.1.js answered 404 by service worker (network)".into()],
+        ));
+        assert_eq!(
+            j,
+            Judgement::Fail("reload 1 after v2 was deployed showed a page built from two deploys: v2 (document from network); and a tab left open under v1 broke once v2's worker installed: eval `window.loadSettings()` failed (TypeError: Failed to fetch dynamically imported module); /assets/lazy.1.js answered 404 by service worker (network)".into())
+        );
+    }
+}

@@ -12,6 +12,7 @@ use super::broken_deploy_survives::BrokenDeploySurvives;
 use super::caches_pruned::CachesPruned;
 use super::kill_switch::KillSwitch;
 use super::outcome::Judgement;
+use super::sw_script_fresh::SwScriptFresh;
 use super::update_prompt::UpdatePrompt;
 use super::update_recovers::UpdateRecovers;
 use super::version_skew::VersionSkew;
@@ -57,6 +58,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "version-skew",
         "around a deploy, reloads never mix N and N+1, and a page left open under N keeps working",
     ),
+    (
+        "sw-script-fresh",
+        "the worker script and its imports reach the next navigation after a deploy, also behind a CDN",
+    ),
 ];
 
 /// A check as configured in a spec.
@@ -74,6 +79,8 @@ pub enum CheckConfig {
     UpdatePrompt(UpdatePrompt),
     /// `version-skew`.
     VersionSkew(VersionSkew),
+    /// `sw-script-fresh`.
+    SwScriptFresh(SwScriptFresh),
 }
 
 impl CheckConfig {
@@ -86,6 +93,7 @@ impl CheckConfig {
             CheckConfig::BrokenDeploySurvives(_) => "broken-deploy-survives",
             CheckConfig::UpdatePrompt(_) => "update-prompt",
             CheckConfig::VersionSkew(_) => "version-skew",
+            CheckConfig::SwScriptFresh(_) => "sw-script-fresh",
         }
     }
 
@@ -98,6 +106,7 @@ impl CheckConfig {
             CheckConfig::BrokenDeploySurvives(c) => c.validate(spec),
             CheckConfig::UpdatePrompt(c) => c.validate(spec),
             CheckConfig::VersionSkew(c) => c.validate(spec),
+            CheckConfig::SwScriptFresh(c) => c.validate(spec),
         }
     }
 
@@ -115,6 +124,7 @@ impl CheckConfig {
             CheckConfig::BrokenDeploySurvives(c) => run_one(c, scenario).await,
             CheckConfig::UpdatePrompt(c) => run_one(c, scenario).await,
             CheckConfig::VersionSkew(c) => run_one(c, scenario).await,
+            CheckConfig::SwScriptFresh(c) => run_one(c, scenario).await,
         }
     }
 
@@ -139,6 +149,7 @@ impl CheckConfig {
             )?)),
             "update-prompt" => Ok(CheckConfig::UpdatePrompt(params_or_default(params)?)),
             "version-skew" => Ok(CheckConfig::VersionSkew(params_or_default(params)?)),
+            "sw-script-fresh" => Ok(CheckConfig::SwScriptFresh(params_or_default(params)?)),
             other => Err(de::Error::custom(unknown_check(other))),
         }
     }

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::spec::HeaderRule;
 
 use super::deploy_set::{DeployFiles, DeploySet};
+use super::edge_cache::EdgeCache;
 use super::error::ServerError;
 use super::request_log::{RequestLog, RequestRecord};
 
@@ -31,6 +32,7 @@ struct Shared {
     active: RwLock<Arc<DeployFiles>>,
     rules: Vec<HeaderRuleMatcher>,
     log: Arc<RequestLog>,
+    edge: EdgeCache,
 }
 
 /// A running fixture server; dropping it stops the server.
@@ -89,6 +91,7 @@ impl FixtureServer {
             active: RwLock::new(first),
             rules,
             log: Arc::new(RequestLog::default()),
+            edge: EdgeCache::default(),
         });
         let app = Router::new().fallback(serve).with_state(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -144,6 +147,11 @@ impl FixtureServer {
         &self.shared.log
     }
 
+    /// The edge cache in front of this server (off unless enabled).
+    pub fn edge(&self) -> &EdgeCache {
+        &self.shared.edge
+    }
+
     /// The deploys this server can serve.
     pub fn deploys(&self) -> &Arc<DeploySet> {
         &self.shared.deploys
@@ -194,7 +202,26 @@ async fn serve(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .headers()
         .get("service-worker")
         .is_some_and(|v| v.as_bytes() == b"script");
+    let cached = shared
+        .edge
+        .fresh(&path)
+        .and_then(|name| shared.deploys.get(&name).ok());
+    let edge_hit = cached.is_some();
+    let deploy = cached.unwrap_or(deploy);
     let response = respond(&shared, &deploy, &method, &path, req.headers());
+    let header_text = |name: header::HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let cache_control = header_text(header::CACHE_CONTROL);
+    if !edge_hit && matches!(response.status().as_u16(), 200 | 304) {
+        shared
+            .edge
+            .store(&path, &deploy.name, cache_control.as_deref());
+    }
     shared.log.push(RequestRecord {
         seq: 0,
         at: Duration::ZERO,
@@ -203,11 +230,9 @@ async fn serve(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         status: response.status().as_u16(),
         deploy: deploy.name.clone(),
         service_worker_script: sw_script,
-        content_type: response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        content_type: header_text(header::CONTENT_TYPE),
+        cache_control,
+        edge_hit,
     });
     response
 }

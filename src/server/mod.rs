@@ -2,11 +2,13 @@
 //! deploys atomically, sets per-path headers, and logs every request for checks to wait on.
 
 mod deploy_set;
+mod edge_cache;
 mod error;
 mod fixture_server;
 mod request_log;
 
 pub use deploy_set::{DeployFiles, DeploySet};
+pub use edge_cache::{shared_ttl, EdgeCache};
 pub use error::ServerError;
 pub use fixture_server::FixtureServer;
 pub use request_log::{RequestLog, RequestRecord};

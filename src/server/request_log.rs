@@ -26,6 +26,10 @@ pub struct RequestRecord {
     pub service_worker_script: bool,
     /// The `Content-Type` sent, if any.
     pub content_type: Option<String>,
+    /// The `Cache-Control` sent, if any.
+    pub cache_control: Option<String>,
+    /// Whether the edge cache answered (with the deploy it had cached) instead of the origin.
+    pub edge_hit: bool,
 }
 
 /// The request log, shared by the server and the scenario.
@@ -136,6 +140,8 @@ mod tests {
             deploy: "v1".into(),
             service_worker_script: false,
             content_type: None,
+            cache_control: None,
+            edge_hit: false,
         }
     }
 

@@ -99,6 +99,7 @@ fn list_shows_the_registry() {
     broken-deploy-survives  a broken N+1 worker leaves the user working on N, and the fixed N+2 reaches them
     update-prompt           a waiting N+1 is offered to the open page, and the user's action activates and shows it
     version-skew            around a deploy, reloads never mix N and N+1, and a page left open under N keeps working
+    sw-script-fresh         the worker script and its imports reach the next navigation after a deploy, also behind a CDN
     --- stderr
     ");
 }

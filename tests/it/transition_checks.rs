@@ -168,3 +168,61 @@ fn an_old_worker_serving_old_modules_to_new_html_fails_on_reload() {
          'boot'",
     );
 }
+
+/// `no-cache` worker scripts behind the edge cache: v2 changes only the imported script, and
+/// the next navigation finds it.
+#[test]
+fn fresh_worker_scripts_reach_users_behind_a_cdn() {
+    let s = run_specs(&["specs/sw-fresh.yaml"]);
+    assert_verdict(
+        &s,
+        "sw-script-fresh",
+        Verdict::Pass,
+        "the next navigation 60s after v2 was deployed found the new worker (behind a CDN): \
+         /sw.js got v2's bytes from the origin (no-cache); /sw-lib.js got v2's bytes from the \
+         origin (no-cache)",
+    );
+}
+
+#[test]
+fn day_long_caching_at_the_edge_strands_users_on_the_old_worker() {
+    let s = run_specs(&["specs/sw-cached-at-edge.yaml"]);
+    assert_verdict(
+        &s,
+        "sw-script-fresh",
+        Verdict::Fail,
+        "users behind a CDN keep v1's worker after v2 is deployed: the next navigation's update \
+         check got stale /sw.js, /sw-lib.js and saw nothing new; /sw.js got v1's bytes from the \
+         edge (max-age=86400, cacheable for 1d); /sw-lib.js got v1's copy from the browser's HTTP \
+         cache (max-age=86400, cacheable for 1d)",
+    );
+}
+
+/// Measured: with the default `updateViaCache: 'imports'`, Chromium answers an imported
+/// script from its HTTP cache during the update check.
+#[test]
+fn a_cached_import_hides_the_update_from_the_browser() {
+    let s = run_specs(&["specs/sw-import-cached.yaml"]);
+    assert_verdict(
+        &s,
+        "sw-script-fresh",
+        Verdict::Fail,
+        "users in the browser keep v1's worker after v2 is deployed: the next navigation's update \
+         check got stale /sw-lib.js and saw nothing new; /sw.js got v2's bytes from the origin \
+         (no-cache); /sw-lib.js got v1's copy from the browser's HTTP cache (max-age=86400, \
+         cacheable for 1d)",
+    );
+}
+
+/// Measured: the same `max-age` on the main script does not stop the browser itself.
+#[test]
+fn the_browser_revalidates_the_main_worker_script_whatever_its_max_age() {
+    let s = run_specs(&["specs/sw-cached-browser-only.yaml"]);
+    assert_verdict(
+        &s,
+        "sw-script-fresh",
+        Verdict::Pass,
+        "the next navigation 60s after v2 was deployed found the new worker (in the browser): \
+         /sw.js got v2's bytes from the origin (max-age=86400, cacheable for 1d)",
+    );
+}

@@ -91,7 +91,7 @@ impl Check for CachesPruned {
             .collect();
         if !stale.is_empty() {
             return Judgement::Fail(format!(
-                "{}'s worker activated but {} cache{} created under {} remain{}: {}",
+                "old caches pile up on users' disks: after {}'s worker activated, {} cache{} created under {} remain{}: {}",
                 o.to,
                 stale.len(),
                 if stale.len() == 1 { "" } else { "s" },
@@ -164,7 +164,7 @@ mod tests {
         assert_eq!(
             CachesPruned::default().judge(&o),
             Judgement::Fail(
-                "v2's worker activated but 1 cache created under v1 remains: `shell-v1` (3 entries)"
+                "old caches pile up on users' disks: after v2's worker activated, 1 cache created under v1 remains: `shell-v1` (3 entries)"
                     .into()
             )
         );

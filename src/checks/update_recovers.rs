@@ -106,7 +106,7 @@ impl Check for UpdateRecovers {
             None => String::new(),
         };
         Judgement::Fail(format!(
-            "still not on {} after {} reload{}: last reload showed {}{why}",
+            "a returning user never reaches {}: after {} reload{} the page still shows {}{why}",
             o.to,
             o.run.attempts.len(),
             if o.run.attempts.len() == 1 { "" } else { "s" },
@@ -161,7 +161,7 @@ mod tests {
         };
         assert_eq!(
             msg,
-            "still not on v2 after 3 reloads: last reload showed v1 (document from network); \
+            "a returning user never reaches v2: after 3 reloads the page still shows v1 (document from network); \
              v2's worker installed but stays waiting (no skipWaiting, and the open page keeps \
              v1's worker in control)"
         );

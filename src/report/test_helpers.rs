@@ -58,7 +58,7 @@ pub(crate) fn summary() -> RunSummary {
                 "update-recovers",
                 8,
                 Verdict::Fail,
-                "still not on v2 after 3 reloads: last reload showed v1",
+                "a returning user never reaches v2: after 3 reloads the page still shows v1",
             ),
             result(
                 "stuck",

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::browser::{
-    BrowserSession, CacheInfo, DeployOfScript, NetworkRequest, ScenarioPage, SwState, VersionStatus,
+    BrowserSession, CacheInfo, DeployOfScript, NetworkRequest, ScenarioPage, SwState,
+    VersionStatus, WorkerError,
 };
 use crate::server::FixtureServer;
 use crate::spec::{Spec, VersionMarker};
@@ -274,8 +275,14 @@ impl Scenario {
         };
         let document = resource(&doc, doc_body);
         let mut scripts = Vec::new();
+        let mut seen_scripts = std::collections::BTreeSet::new();
         for r in network.subresources_of(&doc.loader_id) {
-            if r.resource_type == "Script" && r.url.starts_with(&origin) {
+            // Under load Chromium sometimes requests a module script twice for one document
+            // (preload scanner, then module loader): judge each URL once.
+            if r.resource_type == "Script"
+                && r.url.starts_with(&origin)
+                && seen_scripts.insert(r.url.clone())
+            {
                 let body = self.page.response_body(&r.request_id).await.ok();
                 scripts.push(resource(r, body));
             }
@@ -497,20 +504,30 @@ impl Scenario {
         }
     }
 
-    /// `: <first error>` for a failed version, or empty. The error report can trail the
-    /// `redundant` status by a few milliseconds, so it gets a short bounded wait; a version
-    /// that fails without reporting an error simply has no reason shown.
+    /// `: <first error>` for a failed version, or empty. Chromium reports a failed update as
+    /// the cause ("Uncaught SyntaxError ...", "Cache.addAll() failed ...") plus a generic
+    /// summary ("Failed to update a ServiceWorker ..."), in an order that varied under load,
+    /// and both can trail the `redundant` status: so the cause gets a short bounded wait, and
+    /// the summary is the fallback for a worker that reports no cause.
     async fn failure_reason(&self, version_id: &str) -> String {
+        let is_cause = |e: &WorkerError| {
+            e.version_id == version_id && !e.text.starts_with("Failed to update a ServiceWorker")
+        };
         let state = self
             .page
             .wait_for_sw(
                 "the failed worker's error report",
                 ERROR_REPORT_GRACE,
-                |s| s.first_error_of(version_id).is_some(),
+                |s| s.errors.iter().any(is_cause),
             )
             .await
             .unwrap_or_else(|_| self.page.sw_state());
-        match state.first_error_of(version_id) {
+        let chosen = state
+            .errors
+            .iter()
+            .find(|e| is_cause(e))
+            .or_else(|| state.first_error_of(version_id));
+        match chosen {
             Some(e) => format!(": {}", e.text.replace(&self.origin(), "")),
             None => String::new(),
         }

@@ -29,7 +29,7 @@ fn stuck_shell_fails_update_recovers_because_v2_waits_behind_the_cached_shell() 
         &s,
         "update-recovers",
         Verdict::Fail,
-        "still not on v2 after 3 reloads: last reload showed v1 (document from service worker \
+        "a returning user never reaches v2: after 3 reloads the page still shows v1 (document from service worker \
          (cache \"shell-v1\"), worker v1 controls the page); v2's worker installed but stays \
          waiting (no skipWaiting, and the open page keeps v1's worker in control)",
     );
@@ -64,7 +64,8 @@ fn cache_hoarder_fails_caches_pruned_naming_the_stale_cache() {
         &s,
         "caches-pruned",
         Verdict::Fail,
-        "v2's worker activated but 1 cache created under v1 remains: `shell-v1` (2 entries)",
+        "old caches pile up on users' disks: after v2's worker activated, 1 cache created under v1 \
+         remains: `shell-v1` (2 entries)",
     );
     assert_verdict(
         &s,
@@ -95,6 +96,6 @@ fn version_marker_names_the_deploy_the_page_shows() {
         &s,
         "update-recovers",
         Verdict::Fail,
-        "still not on two after 1 reload: last reload showed one (document from service worker (cache \"shell-v1\")",
+        "a returning user never reaches two: after 1 reload the page still shows one (document from service worker (cache \"shell-v1\")",
     );
 }

@@ -124,7 +124,7 @@ fn failing_run_leaves_nothing_and_writes_junit() {
         "{xml}"
     );
     assert!(
-        xml.contains(r#"<failure message="v2&apos;s worker activated but 1 cache created under v1 remains: `shell-v1` (2 entries)" type="fail">"#),
+        xml.contains(r#"<failure message="old caches pile up on users&apos; disks: after v2&apos;s worker activated, 1 cache created under v1 remains: `shell-v1` (2 entries)" type="fail">"#),
         "{xml}"
     );
 }

@@ -244,17 +244,14 @@ async fn run_scenario(
         ),
         _ => (verdict, message),
     };
-    ScenarioResult {
-        spec: spec.name.clone(),
-        spec_path: spec.path.clone(),
-        check: entry.config.name(),
-        label: entry.label.clone(),
-        location: entry.location.clone(),
+    scenario_result(
+        &spec,
+        entry,
         verdict,
         message,
-        duration: started.elapsed(),
-        timeline: take(&timeline),
-    }
+        started.elapsed(),
+        take(&timeline),
+    )
 }
 
 async fn open_scenario(
@@ -338,14 +335,32 @@ fn cancelled_result(
     duration: Duration,
     timeline: Vec<String>,
 ) -> ScenarioResult {
+    scenario_result(
+        spec,
+        entry,
+        Verdict::Cancelled,
+        "interrupted before the check finished".into(),
+        duration,
+        timeline,
+    )
+}
+
+fn scenario_result(
+    spec: &Spec,
+    entry: &CheckEntry,
+    verdict: Verdict,
+    message: String,
+    duration: Duration,
+    timeline: Vec<String>,
+) -> ScenarioResult {
     ScenarioResult {
         spec: spec.name.clone(),
         spec_path: spec.path.clone(),
         check: entry.config.name(),
         label: entry.label.clone(),
         location: entry.location.clone(),
-        verdict: Verdict::Cancelled,
-        message: "interrupted before the check finished".into(),
+        verdict,
+        message,
         duration,
         timeline,
     }

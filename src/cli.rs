@@ -10,7 +10,7 @@ use crate::browser::{find_chromium, kill_all_launched, BrowserError};
 use crate::checks::{Verdict, CHECKS};
 use crate::exit_codes;
 use crate::report::{write_junit, HumanReporter, Verbosity};
-use crate::runner::{run, Cancel, RunError, RunOptions, RunSummary};
+use crate::runner::{run, Cancel, Partition, RunError, RunOptions, RunSummary};
 use crate::spec::{discover_spec_files, load_spec, SpecError};
 
 /// swgate: catches service-worker regressions before users do.
@@ -48,9 +48,19 @@ struct RunArgs {
     /// Seconds any single wait may take (a page load, an update check, a worker install).
     #[arg(long, value_name = "SECS", default_value_t = 15)]
     wait_timeout: u64,
-    /// Scenarios to run at once.
+    /// Scenarios to run at once, all in one Chromium.
     #[arg(short, long, value_name = "N", default_value_t = 2)]
     jobs: usize,
+    /// Run only share K of N of the scenarios (for splitting a suite across CI machines).
+    #[arg(long, value_name = "K/N")]
+    partition: Option<Partition>,
+    /// Drive the Chromium at this DevTools WebSocket URL (ws://HOST:PORT/devtools/browser/…)
+    /// instead of launching one.
+    #[arg(long, value_name = "WS_URL", conflicts_with = "chromium")]
+    connect: Option<String>,
+    /// Address the fixture servers bind; the default 127.0.0.1 serves this machine only.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
     /// Print every scenario's step log.
     #[arg(short, long, conflicts_with = "quiet")]
     verbose: bool,
@@ -144,9 +154,10 @@ async fn run_command(args: RunArgs) -> i32 {
         return exit_codes::USAGE_ERROR;
     }
     let specs: Vec<_> = specs.into_iter().filter_map(Result::ok).collect();
-    let chromium = match find_chromium(args.chromium.as_deref()) {
-        Ok(p) => p,
-        Err(e) => {
+    let chromium = match (&args.connect, find_chromium(args.chromium.as_deref())) {
+        (Some(_), _) => std::path::PathBuf::new(),
+        (None, Ok(p)) => p,
+        (None, Err(e)) => {
             eprintln!("error: {e}");
             return exit_codes::INFRASTRUCTURE_ERROR;
         }
@@ -157,7 +168,9 @@ async fn run_command(args: RunArgs) -> i32 {
         jobs: args.jobs.max(1),
         scenario_timeout: Duration::from_secs(args.timeout.max(1)),
         wait_timeout: Duration::from_secs(args.wait_timeout.max(1)),
-        bind: None,
+        bind: Some(args.bind),
+        connect: args.connect.clone(),
+        partition: args.partition,
     };
     let (cancel_tx, cancel) = Cancel::new();
     let signals = tokio::spawn(handle_signals(cancel_tx));

@@ -19,7 +19,10 @@ use super::page::{DeployOfScript, ScenarioPage};
 pub struct BrowserSession {
     browser: Browser,
     handler: JoinHandle<()>,
-    process: ChromiumProcess,
+    /// The Chromium we launched; `None` when connected to one someone else runs.
+    process: Option<ChromiumProcess>,
+    /// Turns `Some(reason)` when the browser is gone (process exit, or a lost connection).
+    exit: tokio::sync::watch::Receiver<Option<String>>,
     call_timeout: Duration,
 }
 
@@ -33,23 +36,68 @@ impl BrowserSession {
     ) -> Result<Self, BrowserError> {
         let started = std::time::Instant::now();
         let process = ChromiumProcess::launch(exe, extra_args, Duration::from_secs(20)).await?;
-        let connect = Browser::connect(process.ws_url.clone());
-        let (browser, mut handler) = match tokio::time::timeout(call_timeout, connect).await {
-            Ok(Ok(pair)) => pair,
-            Ok(Err(source)) => {
-                let url = process.ws_url.clone();
-                process.shutdown(Duration::ZERO).await;
-                return Err(BrowserError::Connect { url, source });
+        let url = process.ws_url.clone();
+        let exit = process.exit_watch();
+        match Self::connect_to(&url, call_timeout).await {
+            Ok((browser, handler, _lost)) => {
+                tracing::debug!("Chromium ready in {:?}", started.elapsed());
+                Ok(BrowserSession {
+                    browser,
+                    handler,
+                    process: Some(process),
+                    exit,
+                    call_timeout,
+                })
             }
-            Err(_) => {
-                let url = process.ws_url.clone();
+            Err(e) => {
                 process.shutdown(Duration::ZERO).await;
-                return Err(BrowserError::Timeout {
-                    what: format!("the CDP connection to {url}"),
-                    after: call_timeout,
-                });
+                Err(e)
             }
-        };
+        }
+    }
+
+    /// Connects to a Chromium someone else runs (`--connect ws://…`). swgate then owns only
+    /// its browser contexts: closing the session leaves that browser running.
+    pub async fn connect(url: &str, call_timeout: Duration) -> Result<Self, BrowserError> {
+        let (browser, handler, lost) = Self::connect_to(url, call_timeout).await?;
+        Ok(BrowserSession {
+            browser,
+            handler,
+            process: None,
+            exit: lost,
+            call_timeout,
+        })
+    }
+
+    async fn connect_to(
+        url: &str,
+        call_timeout: Duration,
+    ) -> Result<
+        (
+            Browser,
+            JoinHandle<()>,
+            tokio::sync::watch::Receiver<Option<String>>,
+        ),
+        BrowserError,
+    > {
+        let (browser, mut handler) =
+            match tokio::time::timeout(call_timeout, Browser::connect(url.to_string())).await {
+                Ok(Ok(pair)) => pair,
+                Ok(Err(source)) => {
+                    return Err(BrowserError::Connect {
+                        url: url.to_string(),
+                        source,
+                    })
+                }
+                Err(_) => {
+                    return Err(BrowserError::Timeout {
+                        what: format!("the CDP connection to {url}"),
+                        after: call_timeout,
+                    })
+                }
+            };
+        let (lost_tx, lost) = tokio::sync::watch::channel(None);
+        let url = url.to_string();
         // The handler must be polled for anything to happen; it ends (and must stop) on the
         // first error, or it spins once the connection is gone.
         let handler = tokio::spawn(async move {
@@ -59,14 +107,9 @@ impl BrowserSession {
                     break;
                 }
             }
+            let _ = lost_tx.send(Some(format!("the CDP connection to {url} closed")));
         });
-        tracing::debug!("Chromium ready in {:?}", started.elapsed());
-        Ok(BrowserSession {
-            browser,
-            handler,
-            process,
-            call_timeout,
-        })
+        Ok((browser, handler, lost))
     }
 
     /// Chromium's version string.
@@ -129,7 +172,7 @@ impl BrowserSession {
             page,
             context_id.clone(),
             self.call_timeout,
-            self.process.exit_watch(),
+            self.exit.clone(),
             deploy_of_script,
         )
         .await
@@ -160,19 +203,25 @@ impl BrowserSession {
 
     /// A receiver that turns `Some(status)` when Chromium exits.
     pub fn exit_watch(&self) -> tokio::sync::watch::Receiver<Option<String>> {
-        self.process.exit_watch()
+        self.exit.clone()
     }
 
     /// The tail of Chromium's stderr, for crash reports.
     pub fn stderr_tail(&self) -> String {
-        self.process.stderr_tail()
+        self.process
+            .as_ref()
+            .map(|p| p.stderr_tail())
+            .unwrap_or_default()
     }
 
-    /// Closes Chromium politely (bounded), then kills its process group and removes the profile.
+    /// Closes a launched Chromium politely (bounded), then kills its process group and removes
+    /// the profile; a connected browser is left running (its contexts are already disposed).
     pub async fn close(mut self) {
-        let _ = tokio::time::timeout(Duration::from_secs(3), self.browser.close()).await;
-        self.process.shutdown(Duration::from_secs(3)).await;
-        let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.handler).await;
+        if let Some(process) = self.process.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(3), self.browser.close()).await;
+            process.shutdown(Duration::from_secs(3)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.handler).await;
+        }
         self.handler.abort();
     }
 }

@@ -9,5 +9,5 @@ mod scenario;
 pub use error::{RunError, ScenarioError};
 pub use event::{Event, RunSummary, ScenarioResult};
 pub use page_version::{PageVersion, ResourceVersion};
-pub use run::{run, Cancel, RunOptions};
+pub use run::{run, Cancel, Partition, RunOptions};
 pub use scenario::{Attempt, ReloadRun, Scenario, UpdateCheck, WAITING_GRACE};

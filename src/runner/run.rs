@@ -33,6 +33,49 @@ pub struct RunOptions {
     pub wait_timeout: Duration,
     /// Address fixture servers bind (default 127.0.0.1).
     pub bind: Option<IpAddr>,
+    /// Drive the Chromium at this DevTools WebSocket URL instead of launching one.
+    pub connect: Option<String>,
+    /// Run only this share of the scenarios.
+    pub partition: Option<Partition>,
+}
+
+/// `--partition K/N`: scenario `i` (in spec and check order, 0-based) runs in share
+/// `i % N + 1`, so N machines split a suite without coordinating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// This share, 1-based.
+    pub index: usize,
+    /// How many shares.
+    pub count: usize,
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("expected K/N (e.g. 1/3), found `{s}`"))?;
+        let index: usize = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{k}` is not a number in `{s}`"))?;
+        let count: usize = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{n}` is not a number in `{s}`"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("expected 1 <= K <= N, found `{s}`"));
+        }
+        Ok(Partition { index, count })
+    }
+}
+
+impl Partition {
+    /// Whether scenario `i` (0-based) belongs to this share.
+    pub fn contains(&self, i: usize) -> bool {
+        i % self.count + 1 == self.index
+    }
 }
 
 /// Cancellation: the first interrupt sets it; running scenarios end as cancelled.
@@ -75,12 +118,17 @@ pub async fn run(
         .iter()
         .map(|s| DeploySet::load(s).map(Arc::new))
         .collect::<Result<_, _>>()?;
-    let browser = BrowserSession::launch(
-        &options.chromium,
-        &options.chromium_args,
-        options.wait_timeout,
-    )
-    .await?;
+    let browser = match &options.connect {
+        Some(url) => BrowserSession::connect(url, options.wait_timeout).await?,
+        None => {
+            BrowserSession::launch(
+                &options.chromium,
+                &options.chromium_args,
+                options.wait_timeout,
+            )
+            .await?
+        }
+    };
     let chromium = match browser.version().await {
         Ok(v) => v,
         Err(e) => {
@@ -99,6 +147,9 @@ pub async fn run(
                 .iter()
                 .map(move |c| (spec.clone(), d.clone(), c.clone()))
         })
+        .enumerate()
+        .filter(|(i, _)| options.partition.is_none_or(|p| p.contains(*i)))
+        .map(|(_, job)| job)
         .collect();
     report(Event::RunStarted {
         scenarios: jobs.len(),
@@ -363,5 +414,21 @@ fn scenario_result(
         message,
         duration,
         timeline,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_parse_and_split_round_robin() {
+        let p: Partition = "2/3".parse().unwrap();
+        assert_eq!(p, Partition { index: 2, count: 3 });
+        let mine: Vec<usize> = (0..7).filter(|i| p.contains(*i)).collect();
+        assert_eq!(mine, vec![1, 4]);
+        for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
+            assert!(bad.parse::<Partition>().is_err(), "{bad}");
+        }
     }
 }

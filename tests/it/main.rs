@@ -4,5 +4,6 @@
 mod browser_checks;
 mod cleanup;
 mod cli;
+mod runner;
 mod transition_checks;
 mod util;

@@ -29,6 +29,8 @@ pub fn options() -> RunOptions {
         scenario_timeout: Duration::from_secs(90),
         wait_timeout: Duration::from_secs(15),
         bind: None,
+        connect: None,
+        partition: None,
     }
 }
 

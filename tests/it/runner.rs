@@ -1,0 +1,189 @@
+//! The runner beyond single checks: isolation of concurrent scenarios, partitions, driving a
+//! Chromium someone else launched, and loopback-only sockets.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use swgate::checks::Verdict;
+use swgate::runner::{run, Cancel, Partition, RunSummary};
+use swgate::spec::load_spec;
+
+use crate::util::{chromium, options, repo, run_specs, swgate};
+
+fn verdicts(s: &RunSummary) -> Vec<(String, Verdict)> {
+    s.results
+        .iter()
+        .map(|r| (r.label.clone(), r.verdict))
+        .collect()
+}
+
+/// Each scenario has its own origin and browser context: the same app twice at once gives
+/// the same verdicts as once.
+#[test]
+fn the_same_app_twice_at_once_gives_the_same_verdicts() {
+    let once = run_specs(&["specs/cache-hoarder.yaml"]);
+    let twice = run_specs(&["specs/cache-hoarder.yaml", "specs/cache-hoarder.yaml"]);
+    let mut expected = verdicts(&once);
+    expected.extend(verdicts(&once));
+    assert_eq!(verdicts(&twice), expected);
+}
+
+#[test]
+fn a_partition_runs_its_share_of_the_scenarios() {
+    let spec = load_spec(&repo().join("specs/network-first.yaml")).unwrap();
+    let mut opts = options();
+    opts.partition = Some(Partition { index: 2, count: 2 });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let s = runtime
+        .block_on(run(&[spec], &opts, Cancel::never(), &mut |_| {}))
+        .unwrap();
+    let labels: Vec<_> = s.results.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(labels, vec!["caches-pruned"]);
+}
+
+/// `--connect` drives a Chromium swgate did not launch, and leaves it running.
+#[test]
+fn connect_drives_an_existing_chromium_and_leaves_it_running() {
+    let profile = tempfile::tempdir().unwrap();
+    let mut browser = Command::new(chromium())
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-gpu",
+            "--disable-quic",
+            "--remote-debugging-port=0",
+            "--remote-debugging-address=127.0.0.1",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("about:blank")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = browser.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("DevTools listening on ") {
+                let _ = tx.send(url.trim().to_string());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("Chromium printed its DevTools URL");
+    let output = swgate()
+        .args(["run", "specs/network-first.yaml", "--connect", &url])
+        .output()
+        .unwrap();
+    let alive = browser.try_wait().unwrap().is_none();
+    let _ = browser.kill();
+    let _ = browser.wait();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("2 passed, 0 failed"), "{stderr}");
+    assert!(alive, "swgate closed a browser it did not launch");
+}
+
+/// Every socket swgate and its Chromium listen on is on 127.0.0.1.
+#[test]
+fn every_listening_socket_is_on_loopback() {
+    let mut child = swgate()
+        .args(["run", "specs/stuck-shell.yaml", "-v", "--chromium"])
+        .arg(chromium())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let started = line.contains("fixture server on http://");
+            if tx.send((started, line)).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let mut servers = 0;
+    while servers < 2 {
+        let (started, line) = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no fixture server started:\n{}", seen.join("\n")));
+        servers += usize::from(started);
+        seen.push(line);
+    }
+    let pids: Vec<u32> = std::iter::once(child.id())
+        .chain(
+            crate::util::chromium_processes_of(child.id())
+                .into_iter()
+                .map(|p| p as u32),
+        )
+        .collect();
+    let listening = listening_sockets(&pids);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        listening.len() >= 3,
+        "expected two fixture servers and DevTools: {listening:?}"
+    );
+    for (pid, addr) in &listening {
+        assert!(
+            addr.starts_with("127.0.0.1:"),
+            "pid {pid} listens on {addr}"
+        );
+    }
+}
+
+/// `(pid, "ip:port")` of every TCP socket in LISTEN state the processes own.
+fn listening_sockets(pids: &[u32]) -> Vec<(u32, String)> {
+    let mut inodes = Vec::new();
+    for pid in pids {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            if let Ok(target) = std::fs::read_link(fd.path()) {
+                let t = target.to_string_lossy().into_owned();
+                if let Some(inode) = t.strip_prefix("socket:[").and_then(|r| r.strip_suffix(']')) {
+                    inodes.push((*pid, inode.to_string()));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // local_address, rem_address, st (0A = LISTEN), ..., inode at index 9.
+            if f.len() > 9 && f[3] == "0A" {
+                if let Some((pid, _)) = inodes.iter().find(|(_, i)| i == f[9]) {
+                    out.push((*pid, decode_address(f[1])));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `0100007F:1F90` → `127.0.0.1:8080` (IPv4; IPv6 shown as hex).
+fn decode_address(hex: &str) -> String {
+    let (ip, port) = hex.split_once(':').unwrap_or((hex, "0"));
+    let port = u16::from_str_radix(port, 16).unwrap_or(0);
+    if ip.len() == 8 {
+        let n = u32::from_str_radix(ip, 16).unwrap_or(0);
+        let [a, b, c, d] = n.to_le_bytes();
+        format!("{a}.{b}.{c}.{d}:{port}")
+    } else {
+        format!("[{ip}]:{port}")
+    }
+}

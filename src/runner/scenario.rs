@@ -21,7 +21,7 @@ use super::page_version::{PageVersion, ResourceVersion};
 /// milliseconds of reaching `installed`; one that does not stays there for as long as a page is
 /// controlled. There is no CDP signal for "will never activate", so this bound is the one place
 /// a quiet period is the signal. It is generous so a loaded machine cannot flip a verdict.
-pub const WAITING_GRACE: Duration = Duration::from_secs(5);
+pub const WAITING_GRACE: Duration = Duration::from_secs(2);
 
 /// How long a failed worker's error report may trail its `redundant` status.
 const ERROR_REPORT_GRACE: Duration = Duration::from_secs(2);

@@ -12,13 +12,17 @@ use crate::browser::ConsoleEntry;
 use crate::runner::{ReloadRun, Scenario, ScenarioError, UpdateCheck};
 use crate::spec::Spec;
 
-use super::deploy_pair::resolve_pair;
+use super::deploy_pair::resolve_pair_as;
 use super::outcome::Judgement;
 use super::registry::Check;
 
 /// Parameters of `broken-deploy-survives`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(
+    deny_unknown_fields,
+    default,
+    expecting = "a mapping of the check's parameters"
+)]
 pub struct BrokenDeploySurvives {
     /// The deploy the user installed (N; default: the first).
     pub from: Option<String>,
@@ -44,9 +48,10 @@ impl Default for BrokenDeploySurvives {
 
 impl BrokenDeploySurvives {
     fn deploys(&self, spec: &Spec) -> Result<(String, String, String), String> {
-        let (from, broken) = resolve_pair(self.from.as_deref(), self.broken.as_deref(), spec)?;
+        let (from, broken) =
+            resolve_pair_as(self.from.as_deref(), self.broken.as_deref(), "broken", spec)?;
         let fixed = match &self.fixed {
-            Some(f) => resolve_pair(Some(&from), Some(f), spec)?.1,
+            Some(f) => resolve_pair_as(Some(&from), Some(f), "fixed", spec)?.1,
             None => spec.deploys.get(2).map(|d| d.name.clone()).ok_or_else(|| {
                 format!(
                     "needs three deploys (N, a broken N+1, a fixed N+2) but the spec lists {}",

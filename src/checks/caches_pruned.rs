@@ -18,7 +18,11 @@ use super::registry::Check;
 
 /// Parameters of `caches-pruned`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(
+    deny_unknown_fields,
+    default,
+    expecting = "a mapping of the check's parameters"
+)]
 pub struct CachesPruned {
     /// The deploy whose caches must go (default: the first).
     pub from: Option<String>,

@@ -9,6 +9,17 @@ pub(crate) fn resolve_pair(
     to: Option<&str>,
     spec: &Spec,
 ) -> Result<(String, String), String> {
+    resolve_pair_as(from, to, "to", spec)
+}
+
+/// [`resolve_pair`] where the second deploy's parameter has another name (`broken`,
+/// `deploy`), so messages name the key the spec author wrote.
+pub(crate) fn resolve_pair_as(
+    from: Option<&str>,
+    to: Option<&str>,
+    to_key: &str,
+    spec: &Spec,
+) -> Result<(String, String), String> {
     let pick = |name: Option<&str>, index: usize, role: &str| match name {
         Some(n) if spec.deploy(n).is_some() => Ok(n.to_string()),
         Some(n) => Err(format!(
@@ -31,9 +42,9 @@ pub(crate) fn resolve_pair(
             }),
     };
     let from = pick(from, 0, "from")?;
-    let to = pick(to, 1, "to")?;
+    let to = pick(to, 1, to_key)?;
     if from == to {
-        return Err(format!("`from` and `to` are both `{from}`"));
+        return Err(format!("`from` and `{to_key}` are both `{from}`"));
     }
     Ok((from, to))
 }

@@ -13,13 +13,17 @@ use crate::browser::CacheInfo;
 use crate::runner::{Scenario, ScenarioError, UpdateCheck};
 use crate::spec::Spec;
 
-use super::deploy_pair::resolve_pair;
+use super::deploy_pair::resolve_pair_as;
 use super::outcome::Judgement;
 use super::registry::Check;
 
 /// Parameters of `kill-switch`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(
+    deny_unknown_fields,
+    default,
+    expecting = "a mapping of the check's parameters"
+)]
 pub struct KillSwitch {
     /// Navigations an existing client may need (R, at least 1).
     #[serde(deserialize_with = "crate::spec::positive_u32")]
@@ -44,7 +48,7 @@ impl KillSwitch {
     fn pair(&self, spec: &Spec) -> Result<(String, String), String> {
         let last = spec.deploys.last().map(|d| d.name.clone());
         let kill = self.deploy.clone().or(last);
-        resolve_pair(self.from.as_deref(), kill.as_deref(), spec)
+        resolve_pair_as(self.from.as_deref(), kill.as_deref(), "deploy", spec)
     }
 
     pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {

@@ -21,7 +21,11 @@ use super::registry::Check;
 
 /// Parameters of `sw-script-fresh`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(
+    deny_unknown_fields,
+    default,
+    expecting = "a mapping of the check's parameters"
+)]
 pub struct SwScriptFresh {
     /// Put a CDN-like edge cache in front of the server (default true).
     pub edge: bool,

@@ -20,7 +20,7 @@ use super::registry::Check;
 
 /// Parameters of `update-prompt`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping of the check's parameters")]
 pub struct UpdatePrompt {
     /// What the user does when told about the update, e.g. `click: "#reload"` (required).
     #[serde(default)]

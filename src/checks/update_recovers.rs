@@ -17,7 +17,11 @@ use super::registry::Check;
 
 /// Parameters of `update-recovers`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(
+    deny_unknown_fields,
+    default,
+    expecting = "a mapping of the check's parameters"
+)]
 pub struct UpdateRecovers {
     /// How many reloads a user may need (R, at least 1).
     #[serde(deserialize_with = "crate::spec::positive_u32")]

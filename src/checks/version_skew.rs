@@ -19,7 +19,11 @@ use super::registry::Check;
 
 /// Parameters of `version-skew`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(
+    deny_unknown_fields,
+    default,
+    expecting = "a mapping of the check's parameters"
+)]
 pub struct VersionSkew {
     /// What the app does later in a session, done in the tab left open under N (required),
     /// e.g. `eval: "window.loadSettings()"`.

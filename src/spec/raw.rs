@@ -57,7 +57,10 @@ fn normalize(path: &Path) -> PathBuf {
 
 /// The top level of a spec file.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `deploys` and `checks` (and optionally `name`, `start`, `service_worker`, `version_marker`, `headers`)"
+)]
 pub(super) struct RawSpec {
     pub(super) name: Option<String>,
     pub(super) deploys: RawDeploys,

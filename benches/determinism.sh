@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs the bundled suite N times (default 50) with both cores kept busy by spinning shell loops,
+# and counts runs whose verdicts (or messages) differ from the first run's. Prints one line per
+# run and a final count; exits 1 if any verdict changed. Build first (cargo build).
+#
+#   benches/determinism.sh [RUNS] [extra swgate args...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-50}
+shift || true
+bin=target/release/swgate
+[ -x "$bin" ] || bin=target/debug/swgate
+[ -x "$bin" ] || { echo "build swgate first: cargo build" >&2; exit 2; }
+out=$(mktemp -d "${TMPDIR:-/tmp}/swgate-determinism-XXXXXX")
+loads=()
+for _ in $(seq "$(nproc)"); do
+  ( while :; do :; done ) &
+  loads+=($!)
+done
+trap 'kill "${loads[@]}" 2>/dev/null; rm -rf "$out"' EXIT
+
+verdict_changes=0
+message_changes=0
+for i in $(seq "$runs"); do
+  start=$(date +%s.%N)
+  "$bin" run specs "$@" 2> "$out/$i.err" >/dev/null
+  rc=$?
+  secs=$(echo "$(date +%s.%N) - $start" | bc)
+  # One line per scenario: verdict, spec › check, message; durations dropped.
+  grep -E '^(PASS|FAIL|ERROR|TIMEOUT|INFRA|CANCELLED) ' "$out/$i.err" \
+    | sed -E 's/ \[[0-9.]+s\]//' | sort > "$out/$i.lines"
+  awk '{print $1, $2, $3, $4}' "$out/$i.lines" > "$out/$i.verdicts"
+  status=same
+  if [ "$i" -gt 1 ]; then
+    if ! cmp -s "$out/1.verdicts" "$out/$i.verdicts"; then
+      verdict_changes=$((verdict_changes + 1)); status="VERDICTS CHANGED"
+      diff "$out/1.verdicts" "$out/$i.verdicts" | sed 's/^/    /'
+    elif ! cmp -s "$out/1.lines" "$out/$i.lines"; then
+      message_changes=$((message_changes + 1)); status="messages changed"
+      diff "$out/1.lines" "$out/$i.lines" | sed 's/^/    /' | cut -c1-200
+    fi
+  fi
+  printf 'run %2d: exit %s, %5.1fs, %s scenarios, %s\n' "$i" "$rc" "$secs" \
+    "$(wc -l < "$out/$i.verdicts")" "$status"
+done
+echo "$runs runs with $(nproc) busy loops: $verdict_changes with changed verdicts, $message_changes with changed messages only"
+[ "$verdict_changes" -eq 0 ]

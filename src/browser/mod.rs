@@ -11,6 +11,6 @@ mod sw_state;
 pub use error::BrowserError;
 pub use launch::{find_chromium, kill_all_launched, sweep_stale_profiles, INSTALL_HINT};
 pub use network_log::{NetworkLog, Response};
-pub use page::{CacheInfo, ConsoleEntry, ScenarioPage};
+pub use page::{CacheContents, CacheInfo, CachedEntry, ConsoleEntry, LoadInFlight, ScenarioPage};
 pub use session::BrowserSession;
 pub use sw_state::{SwState, SwVersion, VersionStatus};

@@ -2,11 +2,13 @@
 
 mod caches_pruned;
 mod deploy_pair;
+mod navigation_network_path;
 mod outcome;
 mod registry;
 mod update_recovers;
 
 pub use caches_pruned::CachesPruned;
+pub use navigation_network_path::NavigationNetworkPath;
 pub use outcome::{Judgement, Verdict};
 pub use registry::{CheckConfig, CHECKS};
 pub use update_recovers::UpdateRecovers;

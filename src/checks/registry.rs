@@ -9,6 +9,7 @@ use crate::runner::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
 use super::caches_pruned::CachesPruned;
+use super::navigation_network_path::NavigationNetworkPath;
 use super::outcome::Judgement;
 use super::update_recovers::UpdateRecovers;
 
@@ -37,6 +38,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "caches-pruned",
         "after N+1's worker activates, no cache created by N's worker remains",
     ),
+    (
+        "navigation-network-path",
+        "with N cached and N+1 deployed, the next navigation reaches the server and shows N+1",
+    ),
 ];
 
 /// A check as configured in a spec.
@@ -46,6 +51,8 @@ pub enum CheckConfig {
     UpdateRecovers(UpdateRecovers),
     /// `caches-pruned`.
     CachesPruned(CachesPruned),
+    /// `navigation-network-path`.
+    NavigationNetworkPath(NavigationNetworkPath),
 }
 
 impl CheckConfig {
@@ -54,6 +61,7 @@ impl CheckConfig {
         match self {
             CheckConfig::UpdateRecovers(_) => "update-recovers",
             CheckConfig::CachesPruned(_) => "caches-pruned",
+            CheckConfig::NavigationNetworkPath(_) => "navigation-network-path",
         }
     }
 
@@ -62,6 +70,7 @@ impl CheckConfig {
         match self {
             CheckConfig::UpdateRecovers(c) => c.validate(spec),
             CheckConfig::CachesPruned(c) => c.validate(spec),
+            CheckConfig::NavigationNetworkPath(c) => c.validate(spec),
         }
     }
 
@@ -75,6 +84,7 @@ impl CheckConfig {
         match self {
             CheckConfig::UpdateRecovers(c) => run_one(c, scenario).await,
             CheckConfig::CachesPruned(c) => run_one(c, scenario).await,
+            CheckConfig::NavigationNetworkPath(c) => run_one(c, scenario).await,
         }
     }
 
@@ -93,6 +103,9 @@ impl CheckConfig {
         match name {
             "update-recovers" => Ok(CheckConfig::UpdateRecovers(params_or_default(params)?)),
             "caches-pruned" => Ok(CheckConfig::CachesPruned(params_or_default(params)?)),
+            "navigation-network-path" => Ok(CheckConfig::NavigationNetworkPath(params_or_default(
+                params,
+            )?)),
             other => Err(de::Error::custom(unknown_check(other))),
         }
     }

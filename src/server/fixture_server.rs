@@ -18,12 +18,14 @@ use crate::spec::HeaderRule;
 use super::deploy_set::{DeployFiles, DeploySet};
 use super::error::ServerError;
 use super::request_log::{RequestLog, RequestRecord};
+use super::runtime_hooks::RuntimeHooks;
 
 struct Shared {
     deploys: Arc<DeploySet>,
     active: RwLock<Arc<DeployFiles>>,
     rules: Vec<(GlobMatcher, Vec<(HeaderName, HeaderValue)>)>,
     log: Arc<RequestLog>,
+    hooks: Arc<RuntimeHooks>,
 }
 
 /// A running fixture server; dropping it stops the server.
@@ -78,6 +80,7 @@ impl FixtureServer {
             active: RwLock::new(first),
             rules,
             log: Arc::new(RequestLog::default()),
+            hooks: Arc::default(),
         });
         let app = Router::new().fallback(serve).with_state(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -133,6 +136,11 @@ impl FixtureServer {
         &self.shared.log
     }
 
+    /// The runtime hooks checks arm: holds, generated responses, a per-user endpoint.
+    pub fn hooks(&self) -> &Arc<RuntimeHooks> {
+        &self.shared.hooks
+    }
+
     /// The deploys this server can serve.
     pub fn deploys(&self) -> &Arc<DeploySet> {
         &self.shared.deploys
@@ -140,6 +148,7 @@ impl FixtureServer {
 
     /// Stops accepting, lets in-flight requests finish (bounded), and waits for the task.
     pub async fn shutdown(mut self) {
+        self.shared.hooks.release_all();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -156,6 +165,7 @@ impl FixtureServer {
 
 impl Drop for FixtureServer {
     fn drop(&mut self) {
+        self.shared.hooks.release_all();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -183,7 +193,15 @@ async fn serve(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .headers()
         .get("service-worker")
         .is_some_and(|v| v.as_bytes() == b"script");
-    let response = respond(&shared, &deploy, &method, &path, req.headers());
+    // Owned headers: the request body is not `Sync`, so a borrow of `req` cannot cross the
+    // hooks' await.
+    let headers = req.headers().clone();
+    let response = shared
+        .hooks
+        .answer(&method, &path_and_query, &headers, || {
+            respond(&shared, &deploy, &method, &path, &headers)
+        })
+        .await;
     shared.log.push(RequestRecord {
         seq: 0,
         at: Duration::ZERO,

@@ -5,8 +5,12 @@ mod deploy_set;
 mod error;
 mod fixture_server;
 mod request_log;
+mod runtime_hooks;
 
 pub use deploy_set::{DeployFiles, DeploySet};
 pub use error::ServerError;
 pub use fixture_server::FixtureServer;
 pub use request_log::{RequestLog, RequestRecord};
+pub use runtime_hooks::{
+    HeldRequest, HoldEnd, HoldRule, RuntimeHooks, Stall, UrlPattern, UserFrom, SESSION_COOKIE,
+};

@@ -3,6 +3,7 @@
 mod caches_pruned;
 mod deploy_pair;
 mod navigation_network_path;
+mod cache_as_database;
 mod outcome;
 mod registry;
 mod update_recovers;
@@ -12,3 +13,4 @@ pub use navigation_network_path::NavigationNetworkPath;
 pub use outcome::{Judgement, Verdict};
 pub use registry::{CheckConfig, CHECKS};
 pub use update_recovers::UpdateRecovers;
+pub use cache_as_database::CacheAsDatabase;

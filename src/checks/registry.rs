@@ -12,6 +12,7 @@ use super::caches_pruned::CachesPruned;
 use super::navigation_network_path::NavigationNetworkPath;
 use super::outcome::Judgement;
 use super::update_recovers::UpdateRecovers;
+use super::cache_as_database::CacheAsDatabase;
 
 /// A check drives one scenario to collect observations, then judges them without the browser.
 ///
@@ -42,6 +43,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "navigation-network-path",
         "with N cached and N+1 deployed, the next navigation reaches the server and shows N+1",
     ),
+    (
+        "cache-as-database",
+        "no Cache Storage key is data under a URL that no deploy file or server endpoint answers",
+    ),
 ];
 
 /// A check as configured in a spec.
@@ -53,6 +58,8 @@ pub enum CheckConfig {
     CachesPruned(CachesPruned),
     /// `navigation-network-path`.
     NavigationNetworkPath(NavigationNetworkPath),
+    /// `cache-as-database`.
+    CacheAsDatabase(CacheAsDatabase),
 }
 
 impl CheckConfig {
@@ -62,6 +69,7 @@ impl CheckConfig {
             CheckConfig::UpdateRecovers(_) => "update-recovers",
             CheckConfig::CachesPruned(_) => "caches-pruned",
             CheckConfig::NavigationNetworkPath(_) => "navigation-network-path",
+            CheckConfig::CacheAsDatabase(_) => "cache-as-database",
         }
     }
 
@@ -71,6 +79,7 @@ impl CheckConfig {
             CheckConfig::UpdateRecovers(c) => c.validate(spec),
             CheckConfig::CachesPruned(c) => c.validate(spec),
             CheckConfig::NavigationNetworkPath(c) => c.validate(spec),
+            CheckConfig::CacheAsDatabase(c) => c.validate(spec),
         }
     }
 
@@ -85,6 +94,7 @@ impl CheckConfig {
             CheckConfig::UpdateRecovers(c) => run_one(c, scenario).await,
             CheckConfig::CachesPruned(c) => run_one(c, scenario).await,
             CheckConfig::NavigationNetworkPath(c) => run_one(c, scenario).await,
+            CheckConfig::CacheAsDatabase(c) => run_one(c, scenario).await,
         }
     }
 
@@ -106,6 +116,7 @@ impl CheckConfig {
             "navigation-network-path" => Ok(CheckConfig::NavigationNetworkPath(params_or_default(
                 params,
             )?)),
+            "cache-as-database" => Ok(CheckConfig::CacheAsDatabase(params_or_default(params)?)),
             other => Err(de::Error::custom(unknown_check(other))),
         }
     }

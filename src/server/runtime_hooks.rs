@@ -186,6 +186,13 @@ impl RuntimeHooks {
         self.lock().data_generation += 1;
     }
 
+    /// True when a generated pattern or the per-user endpoint answers `path`.
+    pub fn answers(&self, path: &str) -> bool {
+        let armed = self.lock();
+        armed.per_user.as_ref().is_some_and(|(p, _)| p == path)
+            || armed.generated.iter().any(|(p, _)| p.matches(path))
+    }
+
     /// Every request held so far.
     pub fn held(&self) -> Vec<HeldRequest> {
         self.held.lock().unwrap_or_else(|p| p.into_inner()).clone()

@@ -101,7 +101,8 @@ impl Check for CacheAsDatabase {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let deploy = deploy_or_first(self.deploy.as_deref(), &s.spec).map_err(ScenarioError::App)?;
+        let deploy =
+            deploy_or_first(self.deploy.as_deref(), &s.spec).map_err(ScenarioError::App)?;
         s.install(&deploy).await?;
         s.reload().await?;
         let caches = s.cache_contents().await?;

@@ -8,11 +8,12 @@ use serde::Deserialize;
 use crate::runner::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
+use super::cache_as_database::CacheAsDatabase;
 use super::caches_pruned::CachesPruned;
 use super::navigation_network_path::NavigationNetworkPath;
 use super::outcome::Judgement;
+use super::runtime_cache_bounded::RuntimeCacheBounded;
 use super::update_recovers::UpdateRecovers;
-use super::cache_as_database::CacheAsDatabase;
 
 /// A check drives one scenario to collect observations, then judges them without the browser.
 ///
@@ -47,6 +48,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "cache-as-database",
         "no Cache Storage key is data under a URL that no deploy file or server endpoint answers",
     ),
+    (
+        "runtime-cache-bounded",
+        "K distinct runtime requests later, every cache and the origin's Cache Storage usage stay within limits",
+    ),
 ];
 
 /// A check as configured in a spec.
@@ -60,6 +65,8 @@ pub enum CheckConfig {
     NavigationNetworkPath(NavigationNetworkPath),
     /// `cache-as-database`.
     CacheAsDatabase(CacheAsDatabase),
+    /// `runtime-cache-bounded`.
+    RuntimeCacheBounded(RuntimeCacheBounded),
 }
 
 impl CheckConfig {
@@ -70,6 +77,7 @@ impl CheckConfig {
             CheckConfig::CachesPruned(_) => "caches-pruned",
             CheckConfig::NavigationNetworkPath(_) => "navigation-network-path",
             CheckConfig::CacheAsDatabase(_) => "cache-as-database",
+            CheckConfig::RuntimeCacheBounded(_) => "runtime-cache-bounded",
         }
     }
 
@@ -80,6 +88,7 @@ impl CheckConfig {
             CheckConfig::CachesPruned(c) => c.validate(spec),
             CheckConfig::NavigationNetworkPath(c) => c.validate(spec),
             CheckConfig::CacheAsDatabase(c) => c.validate(spec),
+            CheckConfig::RuntimeCacheBounded(c) => c.validate(spec),
         }
     }
 
@@ -95,6 +104,7 @@ impl CheckConfig {
             CheckConfig::CachesPruned(c) => run_one(c, scenario).await,
             CheckConfig::NavigationNetworkPath(c) => run_one(c, scenario).await,
             CheckConfig::CacheAsDatabase(c) => run_one(c, scenario).await,
+            CheckConfig::RuntimeCacheBounded(c) => run_one(c, scenario).await,
         }
     }
 
@@ -117,6 +127,9 @@ impl CheckConfig {
                 params,
             )?)),
             "cache-as-database" => Ok(CheckConfig::CacheAsDatabase(params_or_default(params)?)),
+            "runtime-cache-bounded" => {
+                Ok(CheckConfig::RuntimeCacheBounded(params_or_default(params)?))
+            }
             other => Err(de::Error::custom(unknown_check(other))),
         }
     }

@@ -11,6 +11,7 @@ use crate::spec::Spec;
 use super::cache_as_database::CacheAsDatabase;
 use super::caches_pruned::CachesPruned;
 use super::navigation_network_path::NavigationNetworkPath;
+use super::navigation_timeout::NavigationTimeout;
 use super::outcome::Judgement;
 use super::runtime_cache_bounded::RuntimeCacheBounded;
 use super::update_recovers::UpdateRecovers;
@@ -52,6 +53,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "runtime-cache-bounded",
         "K distinct runtime requests later, every cache and the origin's Cache Storage usage stay within limits",
     ),
+    (
+        "navigation-timeout",
+        "with the start page's network stalled (no headers, or a stalled body), the page loads from cache within T",
+    ),
 ];
 
 /// A check as configured in a spec.
@@ -67,6 +72,8 @@ pub enum CheckConfig {
     CacheAsDatabase(CacheAsDatabase),
     /// `runtime-cache-bounded`.
     RuntimeCacheBounded(RuntimeCacheBounded),
+    /// `navigation-timeout`.
+    NavigationTimeout(NavigationTimeout),
 }
 
 impl CheckConfig {
@@ -78,6 +85,7 @@ impl CheckConfig {
             CheckConfig::NavigationNetworkPath(_) => "navigation-network-path",
             CheckConfig::CacheAsDatabase(_) => "cache-as-database",
             CheckConfig::RuntimeCacheBounded(_) => "runtime-cache-bounded",
+            CheckConfig::NavigationTimeout(_) => "navigation-timeout",
         }
     }
 
@@ -89,6 +97,7 @@ impl CheckConfig {
             CheckConfig::NavigationNetworkPath(c) => c.validate(spec),
             CheckConfig::CacheAsDatabase(c) => c.validate(spec),
             CheckConfig::RuntimeCacheBounded(c) => c.validate(spec),
+            CheckConfig::NavigationTimeout(c) => c.validate(spec),
         }
     }
 
@@ -105,6 +114,7 @@ impl CheckConfig {
             CheckConfig::NavigationNetworkPath(c) => run_one(c, scenario).await,
             CheckConfig::CacheAsDatabase(c) => run_one(c, scenario).await,
             CheckConfig::RuntimeCacheBounded(c) => run_one(c, scenario).await,
+            CheckConfig::NavigationTimeout(c) => run_one(c, scenario).await,
         }
     }
 
@@ -130,6 +140,7 @@ impl CheckConfig {
             "runtime-cache-bounded" => {
                 Ok(CheckConfig::RuntimeCacheBounded(params_or_default(params)?))
             }
+            "navigation-timeout" => Ok(CheckConfig::NavigationTimeout(params_or_default(params)?)),
             other => Err(de::Error::custom(unknown_check(other))),
         }
     }

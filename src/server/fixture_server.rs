@@ -198,8 +198,8 @@ async fn serve(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let headers = req.headers().clone();
     let response = shared
         .hooks
-        .answer(&method, &path_and_query, &headers, || {
-            respond(&shared, &deploy, &method, &path, &headers)
+        .answer(&method, &path_and_query, &headers, |h| {
+            respond(&shared, &deploy, &method, &path, h)
         })
         .await;
     shared.log.push(RequestRecord {

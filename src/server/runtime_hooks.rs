@@ -244,7 +244,7 @@ impl RuntimeHooks {
         method: &Method,
         path_and_query: &str,
         headers: &HeaderMap,
-        default: impl FnOnce() -> Response,
+        default: impl FnOnce(&HeaderMap) -> Response,
     ) -> Response {
         let path = path_and_query
             .split(['?', '#'])
@@ -273,10 +273,17 @@ impl RuntimeHooks {
                 .map(|h| h.stall);
             (own, hold)
         };
-        let response = own.unwrap_or_else(default);
         match hold {
-            None => response,
-            Some(stall) => self.held_response(path_and_query, stall, response).await,
+            None => own.unwrap_or_else(|| default(headers)),
+            Some(stall) => {
+                // A held response is a full one: a `304` to a revalidating reload would have no
+                // body to stall.
+                let mut unconditional = headers.clone();
+                unconditional.remove(header::IF_NONE_MATCH);
+                unconditional.remove(header::IF_MODIFIED_SINCE);
+                let response = own.unwrap_or_else(|| default(&unconditional));
+                self.held_response(path_and_query, stall, response).await
+            }
         }
     }
 
@@ -413,4 +420,113 @@ fn generated_response(path: &str, bytes: usize) -> Response {
         .header(header::CONTENT_LENGTH, body.len())
         .body(Body::from(body))
         .expect("static response parts are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::server::{DeploySet, FixtureServer};
+    use crate::spec::{Deploy, Spec};
+
+    async fn server() -> FixtureServer {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/apps/runtime-good");
+        let spec = Spec {
+            path: "t.yaml".into(),
+            name: "t".into(),
+            deploys: vec![Deploy {
+                name: "v1".into(),
+                dir: root.join("v1"),
+                marker: "v1".into(),
+            }],
+            start: "/".into(),
+            service_worker: "/sw.js".into(),
+            version_marker: None,
+            headers: vec![],
+            checks: vec![],
+        };
+        let deploys = Arc::new(DeploySet::load(&spec).unwrap());
+        FixtureServer::start(deploys, &[], None).await.unwrap()
+    }
+
+    async fn connect(server: &FixtureServer, path: &str, extra: &str) -> tokio::net::TcpStream {
+        let addr = server.origin().trim_start_matches("http://").to_string();
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra}\r\n");
+        s.write_all(req.as_bytes()).await.unwrap();
+        s
+    }
+
+    /// Reads what arrives within `ms` milliseconds.
+    async fn read_for(s: &mut tokio::net::TcpStream, ms: u64) -> String {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+        while let Ok(Ok(n)) = tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_held_body_stops_half_way_until_released() {
+        let server = server().await;
+        server.hooks().hold(HoldRule {
+            path: "/".into(),
+            navigations_only: true,
+            stall: Stall::Body,
+        });
+        let mut plain = connect(&server, "/", "").await;
+        assert!(read_for(&mut plain, 300).await.contains("</html>"));
+        let mut s = connect(&server, "/", "Sec-Fetch-Mode: navigate\r\n").await;
+        let first = read_for(&mut s, 300).await;
+        assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+        assert!(first.contains("<!doctype html>"), "{first}");
+        assert!(!first.contains("</html>"), "{first}");
+        server.hooks().release_all();
+        let rest = read_for(&mut s, 1000).await;
+        assert!(rest.contains("</html>"), "{rest}");
+        let held = server.hooks().held();
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].ended.map(|e| e.0), Some(HoldEnd::Delivered));
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn held_headers_send_nothing_until_released() {
+        let server = server().await;
+        server.hooks().hold(HoldRule {
+            path: "/data/feed.json".into(),
+            navigations_only: false,
+            stall: Stall::Headers,
+        });
+        let mut s = connect(&server, "/data/feed.json", "").await;
+        assert_eq!(read_for(&mut s, 300).await, "");
+        server
+            .hooks()
+            .wait_held(0, "the held request", Duration::from_secs(5), |_| true)
+            .await
+            .unwrap();
+        server.hooks().release_all();
+        assert!(read_for(&mut s, 1000).await.contains("first post"));
+        server.shutdown().await;
+    }
+
+    #[test]
+    fn url_patterns_match_numbers_in_place_of_i() {
+        let p = UrlPattern::parse("/img/{i}.png").unwrap();
+        assert_eq!(p.path(7), "/img/7.png");
+        assert!(p.matches("/img/123.png"));
+        assert!(!p.matches("/img/x.png"));
+        assert!(!p.matches("/img/.png"));
+        assert!(UrlPattern::parse("/img/{i}/{i}").is_err());
+        assert!(UrlPattern::parse("img/{i}").is_err());
+    }
 }

@@ -12,6 +12,7 @@ use super::cache_as_database::CacheAsDatabase;
 use super::caches_pruned::CachesPruned;
 use super::navigation_network_path::NavigationNetworkPath;
 use super::navigation_timeout::NavigationTimeout;
+use super::no_swr_on_auth::NoSwrOnAuth;
 use super::outcome::Judgement;
 use super::runtime_cache_bounded::RuntimeCacheBounded;
 use super::update_recovers::UpdateRecovers;
@@ -57,6 +58,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "navigation-timeout",
         "with the start page's network stalled (no headers, or a stalled body), the page loads from cache within T",
     ),
+    (
+        "no-swr-on-auth",
+        "per-user responses follow the signed-in user and are never stale (no shared stale-while-revalidate)",
+    ),
 ];
 
 /// A check as configured in a spec.
@@ -74,6 +79,8 @@ pub enum CheckConfig {
     RuntimeCacheBounded(RuntimeCacheBounded),
     /// `navigation-timeout`.
     NavigationTimeout(NavigationTimeout),
+    /// `no-swr-on-auth`.
+    NoSwrOnAuth(NoSwrOnAuth),
 }
 
 impl CheckConfig {
@@ -86,6 +93,7 @@ impl CheckConfig {
             CheckConfig::CacheAsDatabase(_) => "cache-as-database",
             CheckConfig::RuntimeCacheBounded(_) => "runtime-cache-bounded",
             CheckConfig::NavigationTimeout(_) => "navigation-timeout",
+            CheckConfig::NoSwrOnAuth(_) => "no-swr-on-auth",
         }
     }
 
@@ -98,6 +106,7 @@ impl CheckConfig {
             CheckConfig::CacheAsDatabase(c) => c.validate(spec),
             CheckConfig::RuntimeCacheBounded(c) => c.validate(spec),
             CheckConfig::NavigationTimeout(c) => c.validate(spec),
+            CheckConfig::NoSwrOnAuth(c) => c.validate(spec),
         }
     }
 
@@ -115,6 +124,7 @@ impl CheckConfig {
             CheckConfig::CacheAsDatabase(c) => run_one(c, scenario).await,
             CheckConfig::RuntimeCacheBounded(c) => run_one(c, scenario).await,
             CheckConfig::NavigationTimeout(c) => run_one(c, scenario).await,
+            CheckConfig::NoSwrOnAuth(c) => run_one(c, scenario).await,
         }
     }
 
@@ -141,6 +151,7 @@ impl CheckConfig {
                 Ok(CheckConfig::RuntimeCacheBounded(params_or_default(params)?))
             }
             "navigation-timeout" => Ok(CheckConfig::NavigationTimeout(params_or_default(params)?)),
+            "no-swr-on-auth" => Ok(CheckConfig::NoSwrOnAuth(params_or_default(params)?)),
             other => Err(de::Error::custom(unknown_check(other))),
         }
     }

@@ -21,3 +21,5 @@ pub use outcome::{Judgement, Verdict};
 pub use registry::{CheckConfig, CHECKS};
 pub use runtime_cache_bounded::RuntimeCacheBounded;
 pub use update_recovers::UpdateRecovers;
+mod worker_durable;
+pub use worker_durable::WorkerDurable;

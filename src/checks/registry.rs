@@ -16,6 +16,7 @@ use super::no_swr_on_auth::NoSwrOnAuth;
 use super::outcome::Judgement;
 use super::runtime_cache_bounded::RuntimeCacheBounded;
 use super::update_recovers::UpdateRecovers;
+use super::worker_durable::WorkerDurable;
 
 /// A check drives one scenario to collect observations, then judges them without the browser.
 ///
@@ -62,6 +63,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "no-swr-on-auth",
         "per-user responses follow the signed-in user and are never stale (no shared stale-while-revalidate)",
     ),
+    (
+        "worker-durable",
+        "the page's requests get the same answers when the worker is stopped between them",
+    ),
 ];
 
 /// A check as configured in a spec.
@@ -81,6 +86,8 @@ pub enum CheckConfig {
     NavigationTimeout(NavigationTimeout),
     /// `no-swr-on-auth`.
     NoSwrOnAuth(NoSwrOnAuth),
+    /// `worker-durable`.
+    WorkerDurable(WorkerDurable),
 }
 
 impl CheckConfig {
@@ -94,6 +101,7 @@ impl CheckConfig {
             CheckConfig::RuntimeCacheBounded(_) => "runtime-cache-bounded",
             CheckConfig::NavigationTimeout(_) => "navigation-timeout",
             CheckConfig::NoSwrOnAuth(_) => "no-swr-on-auth",
+            CheckConfig::WorkerDurable(_) => "worker-durable",
         }
     }
 
@@ -107,6 +115,7 @@ impl CheckConfig {
             CheckConfig::RuntimeCacheBounded(c) => c.validate(spec),
             CheckConfig::NavigationTimeout(c) => c.validate(spec),
             CheckConfig::NoSwrOnAuth(c) => c.validate(spec),
+            CheckConfig::WorkerDurable(c) => c.validate(spec),
         }
     }
 
@@ -125,6 +134,7 @@ impl CheckConfig {
             CheckConfig::RuntimeCacheBounded(c) => run_one(c, scenario).await,
             CheckConfig::NavigationTimeout(c) => run_one(c, scenario).await,
             CheckConfig::NoSwrOnAuth(c) => run_one(c, scenario).await,
+            CheckConfig::WorkerDurable(c) => run_one(c, scenario).await,
         }
     }
 
@@ -152,6 +162,7 @@ impl CheckConfig {
             }
             "navigation-timeout" => Ok(CheckConfig::NavigationTimeout(params_or_default(params)?)),
             "no-swr-on-auth" => Ok(CheckConfig::NoSwrOnAuth(params_or_default(params)?)),
+            "worker-durable" => Ok(CheckConfig::WorkerDurable(params_or_default(params)?)),
             other => Err(de::Error::custom(unknown_check(other))),
         }
     }

@@ -23,3 +23,5 @@ pub use runtime_cache_bounded::RuntimeCacheBounded;
 pub use update_recovers::UpdateRecovers;
 mod worker_durable;
 pub use worker_durable::WorkerDurable;
+mod wait_until;
+pub use wait_until::WaitUntil;

@@ -16,6 +16,7 @@ use super::no_swr_on_auth::NoSwrOnAuth;
 use super::outcome::Judgement;
 use super::runtime_cache_bounded::RuntimeCacheBounded;
 use super::update_recovers::UpdateRecovers;
+use super::wait_until::WaitUntil;
 use super::worker_durable::WorkerDurable;
 
 /// A check drives one scenario to collect observations, then judges them without the browser.
@@ -67,6 +68,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "worker-durable",
         "the page's requests get the same answers when the worker is stopped between them",
     ),
+    (
+        "wait-until",
+        "work the worker does after answering survives Chromium ending idle workers",
+    ),
 ];
 
 /// A check as configured in a spec.
@@ -88,6 +93,8 @@ pub enum CheckConfig {
     NoSwrOnAuth(NoSwrOnAuth),
     /// `worker-durable`.
     WorkerDurable(WorkerDurable),
+    /// `wait-until`.
+    WaitUntil(WaitUntil),
 }
 
 impl CheckConfig {
@@ -102,6 +109,7 @@ impl CheckConfig {
             CheckConfig::NavigationTimeout(_) => "navigation-timeout",
             CheckConfig::NoSwrOnAuth(_) => "no-swr-on-auth",
             CheckConfig::WorkerDurable(_) => "worker-durable",
+            CheckConfig::WaitUntil(_) => "wait-until",
         }
     }
 
@@ -116,6 +124,7 @@ impl CheckConfig {
             CheckConfig::NavigationTimeout(c) => c.validate(spec),
             CheckConfig::NoSwrOnAuth(c) => c.validate(spec),
             CheckConfig::WorkerDurable(c) => c.validate(spec),
+            CheckConfig::WaitUntil(c) => c.validate(spec),
         }
     }
 
@@ -135,6 +144,7 @@ impl CheckConfig {
             CheckConfig::NavigationTimeout(c) => run_one(c, scenario).await,
             CheckConfig::NoSwrOnAuth(c) => run_one(c, scenario).await,
             CheckConfig::WorkerDurable(c) => run_one(c, scenario).await,
+            CheckConfig::WaitUntil(c) => run_one(c, scenario).await,
         }
     }
 
@@ -163,6 +173,7 @@ impl CheckConfig {
             "navigation-timeout" => Ok(CheckConfig::NavigationTimeout(params_or_default(params)?)),
             "no-swr-on-auth" => Ok(CheckConfig::NoSwrOnAuth(params_or_default(params)?)),
             "worker-durable" => Ok(CheckConfig::WorkerDurable(params_or_default(params)?)),
+            "wait-until" => Ok(CheckConfig::WaitUntil(params_or_default(params)?)),
             other => Err(de::Error::custom(unknown_check(other))),
         }
     }

@@ -4,4 +4,5 @@
 mod browser_checks;
 mod cleanup;
 mod cli;
+mod runtime_checks;
 mod util;

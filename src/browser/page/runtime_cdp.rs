@@ -13,6 +13,7 @@ use chromiumoxide::cdp::browser_protocol::service_worker::StopAllWorkersParams;
 use chromiumoxide::cdp::browser_protocol::storage::{
     ClearDataForOriginParams, GetUsageAndQuotaParams, StorageType,
 };
+use chromiumoxide::cdp::browser_protocol::target::SetAutoAttachParams;
 use chromiumoxide::listeners::EventStream;
 use futures::StreamExt;
 
@@ -175,6 +176,23 @@ impl ScenarioPage {
         self.call(
             "Page.stopLoading",
             self.page.execute(StopLoadingParams::default()),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Turns the page's auto-attach off, detaching from its workers: an attached DevTools
+    /// session keeps a worker alive, and a check about Chromium ending idle workers needs
+    /// nothing attached to them (shared/CHROMIUM.md).
+    pub async fn detach_from_workers(&self) -> Result<(), BrowserError> {
+        self.call(
+            "Target.setAutoAttach off",
+            self.page.execute(SetAutoAttachParams {
+                auto_attach: false,
+                wait_for_debugger_on_start: false,
+                flatten: Some(true),
+                filter: None,
+            }),
         )
         .await
         .map(|_| ())

@@ -74,8 +74,9 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
     };
     match cli.command {
         Command::List => {
+            let width = CHECKS.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
             for (name, about) in CHECKS {
-                println!("{name:<18} {about}");
+                println!("{name:<width$}  {about}");
             }
             exit_codes::SUCCESS
         }

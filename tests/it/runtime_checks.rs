@@ -7,7 +7,7 @@ use swgate::checks::Verdict;
 use crate::util::{assert_verdict, run_specs};
 
 #[test]
-fn navigation_network_path_both_ways() {
+fn runtime_good_passes_every_runtime_check_and_a_cache_only_shell_fails_navigation_network_path() {
     let s = run_specs(&["specs/runtime-good.yaml", "specs/nav-cache-only.yaml"]);
     let good = only(&s, "runtime-good");
     assert_verdict(
@@ -42,6 +42,10 @@ fn navigation_network_path_both_ways() {
         (
             "worker-durable",
             "the page got the same 3 responses whether or not the worker was stopped before each request: /api/visits 200 `{\"visits\":1}`, /api/visits 200 `{\"visits\":2}`, /api/visits 200 `{\"visits\":3}`",
+        ),
+        (
+            "wait-until",
+            "the worker's background work survived: with its request for /data/feed.json held open it stayed alive 40s after answering /api/refresh (Chromium ends idle workers after 30s), and once released the response was stored in cache `feed`",
         ),
     ] {
         assert_verdict(&good, check, Verdict::Pass, message);
@@ -133,6 +137,24 @@ fn worker_durable_fails_for_module_level_state() {
         "worker-durable",
         Verdict::Fail,
         "the worker's answers depend on it staying alive, but Chromium stops idle workers within seconds and module-level state starts over: request 2 (/api/visits) got 200 `{\"visits\":2}` normally but 200 `{\"visits\":1}` with the worker stopped; request 3 (/api/visits) got 200 `{\"visits\":3}` normally but 200 `{\"visits\":1}` with the worker stopped",
+    );
+}
+
+/// `no-wait-until` differs from `runtime-good` only in the `event.waitUntil` wrapper around its
+/// background refresh; Chromium's own idle termination (30 s) tells them apart.
+#[test]
+fn wait_until_fails_when_background_work_is_outside_wait_until() {
+    let s = run_specs(&["specs/no-wait-until.yaml"]);
+    assert_verdict(
+        &s,
+        "wait-until",
+        Verdict::Fail,
+        "work the worker started after answering is lost because it is not inside event.waitUntil: Chromium ended the idle worker ",
+    );
+    let m = &crate::util::result(&s, "wait-until").message;
+    assert!(
+        m.ends_with("after it answered /api/refresh while its request for /data/feed.json was still open (Chromium closed the connection), so the response never reached Cache Storage"),
+        "{m}"
     );
 }
 

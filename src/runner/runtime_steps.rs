@@ -6,6 +6,12 @@ use crate::browser::{CacheContents, VersionStatus};
 use super::error::ScenarioError;
 use super::scenario::Scenario;
 
+/// How long `page_fetch` waits for the Network event naming who answered.
+const SOURCE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Poll interval of that wait.
+const SOURCE_POLL: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// What a `fetch()` made by the page got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageFetch {
@@ -38,18 +44,27 @@ impl Scenario {
         let before = self.page.network().responses.len();
         let value = self.page.evaluate(&expr).await?;
         let url = self.server.url(path);
-        // The Network event for the response may trail the promise by a moment; the source is
-        // evidence for messages only, so a missing one reads "unknown".
-        let source = self
-            .page
-            .network()
-            .responses
-            .iter()
-            .skip(before)
-            .rev()
-            .find(|r| r.url == url)
-            .map(|r| r.source.clone())
-            .unwrap_or_else(|| "unknown".into());
+        // The page's promise can settle before our listener task has recorded the Network
+        // event for the response (chromiumoxide dispatches events on a separate task), and the
+        // log has no change signal: poll it briefly, bounded, for the record that names who
+        // answered.
+        let deadline = std::time::Instant::now() + SOURCE_WAIT;
+        let source = loop {
+            let found = self
+                .page
+                .network()
+                .responses
+                .iter()
+                .skip(before)
+                .rev()
+                .find(|r| r.url == url)
+                .map(|r| r.source.clone());
+            match found {
+                Some(source) => break source,
+                None if std::time::Instant::now() >= deadline => break "unknown".into(),
+                None => tokio::time::sleep(SOURCE_POLL).await,
+            }
+        };
         let fetched = PageFetch {
             path: path.to_string(),
             status: value["status"].as_u64().unwrap_or(0) as u16,

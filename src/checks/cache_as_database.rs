@@ -13,6 +13,7 @@ use crate::runner::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
 use super::outcome::Judgement;
+use super::params::deploy_or_first;
 use super::registry::Check;
 
 /// How a finding is reported.
@@ -50,26 +51,6 @@ impl CacheAsDatabase {
             b.add(Glob::new(g).map_err(|e| format!("invalid `ignore` glob `{g}`: {e}"))?);
         }
         b.build().map_err(|e| e.to_string())
-    }
-}
-
-/// The deploy named by a single-deploy check's `deploy` parameter, or the spec's first.
-pub(crate) fn deploy_or_first(name: Option<&str>, spec: &Spec) -> Result<String, String> {
-    match name {
-        Some(n) if spec.deploy(n).is_some() => Ok(n.to_string()),
-        Some(n) => Err(format!(
-            "`deploy: {n}` names no deploy; the spec deploys {}",
-            spec.deploys
-                .iter()
-                .map(|d| format!("`{}`", d.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-        None => spec
-            .deploys
-            .first()
-            .map(|d| d.name.clone())
-            .ok_or_else(|| "the spec has no deploy".to_string()),
     }
 }
 

@@ -11,6 +11,8 @@ mod params;
 mod registry;
 mod runtime_cache_bounded;
 mod update_recovers;
+mod wait_until;
+mod worker_durable;
 
 pub use cache_as_database::CacheAsDatabase;
 pub use caches_pruned::CachesPruned;
@@ -21,7 +23,5 @@ pub use outcome::{Judgement, Verdict};
 pub use registry::{CheckConfig, CHECKS};
 pub use runtime_cache_bounded::RuntimeCacheBounded;
 pub use update_recovers::UpdateRecovers;
-mod worker_durable;
-pub use worker_durable::WorkerDurable;
-mod wait_until;
 pub use wait_until::WaitUntil;
+pub use worker_durable::WorkerDurable;

@@ -17,8 +17,8 @@ use crate::runner::{Scenario, ScenarioError};
 use crate::server::{HoldRule, Stall};
 use crate::spec::Spec;
 
-use super::cache_as_database::deploy_or_first;
 use super::outcome::Judgement;
+use super::params::deploy_or_first;
 use super::registry::Check;
 
 /// Parameters of `navigation-timeout`.

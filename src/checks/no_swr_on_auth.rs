@@ -11,8 +11,8 @@ use crate::runner::{PageFetch, Scenario, ScenarioError};
 use crate::server::{UserFrom, SESSION_COOKIE};
 use crate::spec::Spec;
 
-use super::cache_as_database::deploy_or_first;
 use super::outcome::Judgement;
+use super::params::deploy_or_first;
 use super::registry::Check;
 
 /// How the scenario signs a user in.

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
 
+use crate::spec::Spec;
+
 /// Deserializes an absolute URL path such as `/api/user`.
 pub(crate) fn url_path<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     struct PathVisitor;
@@ -49,4 +51,24 @@ pub(crate) fn url_paths<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, 
         }
     }
     d.deserialize_seq(PathsVisitor)
+}
+
+/// The deploy named by a single-deploy check's `deploy` parameter, or the spec's first.
+pub(crate) fn deploy_or_first(name: Option<&str>, spec: &Spec) -> Result<String, String> {
+    match name {
+        Some(n) if spec.deploy(n).is_some() => Ok(n.to_string()),
+        Some(n) => Err(format!(
+            "`deploy: {n}` names no deploy; the spec deploys {}",
+            spec.deploys
+                .iter()
+                .map(|d| format!("`{}`", d.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        None => spec
+            .deploys
+            .first()
+            .map(|d| d.name.clone())
+            .ok_or_else(|| "the spec has no deploy".to_string()),
+    }
 }

@@ -17,8 +17,8 @@ use crate::runner::{Scenario, ScenarioError};
 use crate::server::UrlPattern;
 use crate::spec::Spec;
 
-use super::cache_as_database::deploy_or_first;
 use super::outcome::Judgement;
+use super::params::deploy_or_first;
 use super::registry::Check;
 
 /// A `{i}` URL pattern, validated while the spec is read (so errors carry a position).

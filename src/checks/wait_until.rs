@@ -25,8 +25,8 @@ use crate::runner::{Scenario, ScenarioError};
 use crate::server::{HoldEnd, HoldRule, Stall};
 use crate::spec::Spec;
 
-use super::cache_as_database::deploy_or_first;
 use super::outcome::Judgement;
+use super::params::deploy_or_first;
 use super::registry::Check;
 
 /// How long after the trigger was answered an idle worker must have been ended by Chromium.

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use crate::runner::{PageFetch, Scenario, ScenarioError};
 use crate::spec::Spec;
 
-use super::cache_as_database::deploy_or_first;
 use super::outcome::Judgement;
+use super::params::deploy_or_first;
 use super::registry::Check;
 
 /// Parameters of `worker-durable`.

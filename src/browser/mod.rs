@@ -12,6 +12,8 @@ mod sw_state;
 pub use error::BrowserError;
 pub use launch::{find_chromium, kill_all_launched, sweep_stale_profiles, INSTALL_HINT};
 pub use network_log::{NetworkLog, NetworkRequest};
-pub use page::{CacheInfo, ConsoleEntry, DeployOfScript, ScenarioPage};
+pub use page::{
+    CacheContents, CacheInfo, CachedEntry, ConsoleEntry, DeployOfScript, LoadInFlight, ScenarioPage,
+};
 pub use session::BrowserSession;
 pub use sw_state::{SwState, SwVersion, VersionStatus, WorkerError};

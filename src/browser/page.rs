@@ -28,6 +28,9 @@ use super::error::BrowserError;
 use super::network_log::NetworkLog;
 use super::sw_state::SwState;
 
+mod runtime_cdp;
+pub use runtime_cdp::{CacheContents, CachedEntry, LoadInFlight};
+
 /// A console error, uncaught exception or worker error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsoleEntry {

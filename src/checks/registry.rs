@@ -1,4 +1,7 @@
 //! The `Check` trait and the registry: spec name → check, parsed from YAML.
+//!
+//! Every check is listed once, in [`define_checks!`] below, which generates the enum, its
+//! name/validate/run dispatch, the spec parser's name lookup and the `swgate list` table.
 
 use std::fmt;
 
@@ -8,14 +11,7 @@ use serde::Deserialize;
 use crate::runner::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
-use super::broken_deploy_survives::BrokenDeploySurvives;
-use super::caches_pruned::CachesPruned;
-use super::kill_switch::KillSwitch;
 use super::outcome::Judgement;
-use super::sw_script_fresh::SwScriptFresh;
-use super::update_prompt::UpdatePrompt;
-use super::update_recovers::UpdateRecovers;
-use super::version_skew::VersionSkew;
 
 /// A check drives one scenario to collect observations, then judges them without the browser.
 ///
@@ -32,126 +28,103 @@ pub(crate) trait Check {
     fn judge(&self, observation: &Self::Observation) -> Judgement;
 }
 
-/// Name and one-line description of every check, in registry order.
-pub const CHECKS: &[(&str, &str)] = &[
-    (
-        "update-recovers",
-        "a returning user on N reaches N+1 within R reloads of N+1 being deployed",
-    ),
-    (
-        "caches-pruned",
-        "after N+1's worker activates, no cache created by N's worker remains",
-    ),
-    (
-        "kill-switch",
-        "after the kill-switch deploy, an existing client's origin is clean within R navigations",
-    ),
-    (
-        "broken-deploy-survives",
-        "a broken N+1 worker leaves the user working on N, and the fixed N+2 reaches them",
-    ),
-    (
-        "update-prompt",
-        "a waiting N+1 is offered to the open page, and the user's action activates and shows it",
-    ),
-    (
-        "version-skew",
-        "around a deploy, reloads never mix N and N+1, and a page left open under N keeps working",
-    ),
-    (
-        "sw-script-fresh",
-        "the worker script and its imports reach the next navigation after a deploy, also behind a CDN",
-    ),
-];
+macro_rules! define_checks {
+    ($($name:literal => $variant:ident($module:ident): $about:literal,)+) => {
+        /// Name and one-line description of every check, in registry order.
+        pub const CHECKS: &[(&str, &str)] = &[$(($name, $about)),+];
 
-/// A check as configured in a spec.
-#[derive(Debug, Clone)]
-pub enum CheckConfig {
-    /// `update-recovers`.
-    UpdateRecovers(UpdateRecovers),
-    /// `caches-pruned`.
-    CachesPruned(CachesPruned),
-    /// `kill-switch`.
-    KillSwitch(KillSwitch),
-    /// `broken-deploy-survives`.
-    BrokenDeploySurvives(BrokenDeploySurvives),
-    /// `update-prompt`.
-    UpdatePrompt(UpdatePrompt),
-    /// `version-skew`.
-    VersionSkew(VersionSkew),
-    /// `sw-script-fresh`.
-    SwScriptFresh(SwScriptFresh),
-}
-
-impl CheckConfig {
-    /// The check's spec name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            CheckConfig::UpdateRecovers(_) => "update-recovers",
-            CheckConfig::CachesPruned(_) => "caches-pruned",
-            CheckConfig::KillSwitch(_) => "kill-switch",
-            CheckConfig::BrokenDeploySurvives(_) => "broken-deploy-survives",
-            CheckConfig::UpdatePrompt(_) => "update-prompt",
-            CheckConfig::VersionSkew(_) => "version-skew",
-            CheckConfig::SwScriptFresh(_) => "sw-script-fresh",
+        /// A check as configured in a spec.
+        #[derive(Debug, Clone)]
+        pub enum CheckConfig {
+            $(
+                #[doc = concat!("`", $name, "`.")]
+                $variant(super::$module::$variant),
+            )+
         }
-    }
 
-    /// Validates parameters that depend on the rest of the spec (deploy names).
-    pub fn validate(&self, spec: &Spec) -> Result<(), String> {
-        match self {
-            CheckConfig::UpdateRecovers(c) => c.validate(spec),
-            CheckConfig::CachesPruned(c) => c.validate(spec),
-            CheckConfig::KillSwitch(c) => c.validate(spec),
-            CheckConfig::BrokenDeploySurvives(c) => c.validate(spec),
-            CheckConfig::UpdatePrompt(c) => c.validate(spec),
-            CheckConfig::VersionSkew(c) => c.validate(spec),
-            CheckConfig::SwScriptFresh(c) => c.validate(spec),
-        }
-    }
+        impl CheckConfig {
+            /// The check's spec name.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(CheckConfig::$variant(_) => $name,)+
+                }
+            }
 
-    /// Runs the check in `scenario`: observe, then judge.
-    pub(crate) async fn run(&self, scenario: &mut Scenario) -> Result<Judgement, ScenarioError> {
-        async fn run_one<C: Check>(c: &C, s: &mut Scenario) -> Result<Judgement, ScenarioError> {
-            let observation = c.observe(s).await?;
-            tracing::debug!("observation: {observation:?}");
-            Ok(c.judge(&observation))
-        }
-        match self {
-            CheckConfig::UpdateRecovers(c) => run_one(c, scenario).await,
-            CheckConfig::CachesPruned(c) => run_one(c, scenario).await,
-            CheckConfig::KillSwitch(c) => run_one(c, scenario).await,
-            CheckConfig::BrokenDeploySurvives(c) => run_one(c, scenario).await,
-            CheckConfig::UpdatePrompt(c) => run_one(c, scenario).await,
-            CheckConfig::VersionSkew(c) => run_one(c, scenario).await,
-            CheckConfig::SwScriptFresh(c) => run_one(c, scenario).await,
-        }
-    }
+            /// Validates parameters that depend on the rest of the spec (deploy names).
+            pub fn validate(&self, spec: &Spec) -> Result<(), String> {
+                match self {
+                    $(CheckConfig::$variant(c) => c.validate(spec),)+
+                }
+            }
 
-    fn from_name<'de, A: MapAccess<'de>>(
-        name: &str,
-        params: Option<&mut A>,
-    ) -> Result<Self, A::Error> {
-        fn params_or_default<'de, A: MapAccess<'de>, T: Deserialize<'de> + Default>(
-            params: Option<&mut A>,
-        ) -> Result<T, A::Error> {
-            match params {
-                Some(map) => Ok(map.next_value::<Option<T>>()?.unwrap_or_default()),
-                None => Ok(T::default()),
+            /// Runs the check in `scenario`: observe, then judge.
+            pub(crate) async fn run(
+                &self,
+                scenario: &mut Scenario,
+            ) -> Result<Judgement, ScenarioError> {
+                match self {
+                    $(CheckConfig::$variant(c) => run_one(c, scenario).await,)+
+                }
+            }
+
+            fn from_name<'de, A: MapAccess<'de>>(
+                name: &str,
+                params: Option<&mut A>,
+            ) -> Result<Self, A::Error> {
+                match name {
+                    $($name => Ok(CheckConfig::$variant(params_or_default(params)?)),)+
+                    other => Err(de::Error::custom(unknown_check(other))),
+                }
             }
         }
-        match name {
-            "update-recovers" => Ok(CheckConfig::UpdateRecovers(params_or_default(params)?)),
-            "caches-pruned" => Ok(CheckConfig::CachesPruned(params_or_default(params)?)),
-            "kill-switch" => Ok(CheckConfig::KillSwitch(params_or_default(params)?)),
-            "broken-deploy-survives" => Ok(CheckConfig::BrokenDeploySurvives(params_or_default(
-                params,
-            )?)),
-            "update-prompt" => Ok(CheckConfig::UpdatePrompt(params_or_default(params)?)),
-            "version-skew" => Ok(CheckConfig::VersionSkew(params_or_default(params)?)),
-            "sw-script-fresh" => Ok(CheckConfig::SwScriptFresh(params_or_default(params)?)),
-            other => Err(de::Error::custom(unknown_check(other))),
-        }
+    };
+}
+
+define_checks! {
+    "update-recovers" => UpdateRecovers(update_recovers):
+        "a returning user on N reaches N+1 within R reloads of N+1 being deployed",
+    "caches-pruned" => CachesPruned(caches_pruned):
+        "after N+1's worker activates, no cache created by N's worker remains",
+    "kill-switch" => KillSwitch(kill_switch):
+        "after the kill-switch deploy, an existing client's origin is clean within R navigations",
+    "broken-deploy-survives" => BrokenDeploySurvives(broken_deploy_survives):
+        "a broken N+1 worker leaves the user working on N, and the fixed N+2 reaches them",
+    "update-prompt" => UpdatePrompt(update_prompt):
+        "a waiting N+1 is offered to the open page, and the user's action activates and shows it",
+    "version-skew" => VersionSkew(version_skew):
+        "around a deploy, reloads never mix N and N+1, and a page left open under N keeps working",
+    "sw-script-fresh" => SwScriptFresh(sw_script_fresh):
+        "the worker script and its imports reach the next navigation after a deploy, also behind a CDN",
+    "navigation-network-path" => NavigationNetworkPath(navigation_network_path):
+        "with N cached and N+1 deployed, the next navigation reaches the server and shows N+1",
+    "navigation-timeout" => NavigationTimeout(navigation_timeout):
+        "with the start page's network stalled (no headers, or a stalled body), the page loads from cache within T",
+    "runtime-cache-bounded" => RuntimeCacheBounded(runtime_cache_bounded):
+        "K distinct runtime requests later, every cache and the origin's Cache Storage usage stay within limits",
+    "no-swr-on-auth" => NoSwrOnAuth(no_swr_on_auth):
+        "per-user responses follow the signed-in user and are never stale (no shared stale-while-revalidate)",
+    "worker-durable" => WorkerDurable(worker_durable):
+        "the page's requests get the same answers when the worker is stopped between them",
+    "wait-until" => WaitUntil(wait_until):
+        "work the worker does after answering survives Chromium ending idle workers",
+    "cache-as-database" => CacheAsDatabase(cache_as_database):
+        "no Cache Storage key is data under a URL that no deploy file or server endpoint answers",
+}
+
+async fn run_one<C: Check>(c: &C, s: &mut Scenario) -> Result<Judgement, ScenarioError> {
+    let observation = c.observe(s).await?;
+    tracing::debug!("observation: {observation:?}");
+    Ok(c.judge(&observation))
+}
+
+/// A check's parameters: the mapping given, or the defaults for a bare name (`- caches-pruned`)
+/// or an empty value (`- caches-pruned:`).
+fn params_or_default<'de, A: MapAccess<'de>, T: Deserialize<'de> + Default>(
+    params: Option<&mut A>,
+) -> Result<T, A::Error> {
+    match params {
+        Some(map) => Ok(map.next_value::<Option<T>>()?.unwrap_or_default()),
+        None => Ok(T::default()),
     }
 }
 

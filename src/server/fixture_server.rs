@@ -19,6 +19,7 @@ use super::deploy_set::{DeployFiles, DeploySet};
 use super::edge_cache::EdgeCache;
 use super::error::ServerError;
 use super::request_log::{RequestLog, RequestRecord};
+use super::runtime_hooks::RuntimeHooks;
 
 /// A compiled `headers:` rule.
 struct HeaderRuleMatcher {
@@ -33,6 +34,7 @@ struct Shared {
     rules: Vec<HeaderRuleMatcher>,
     log: Arc<RequestLog>,
     edge: EdgeCache,
+    hooks: Arc<RuntimeHooks>,
 }
 
 /// A running fixture server; dropping it stops the server.
@@ -92,6 +94,7 @@ impl FixtureServer {
             rules,
             log: Arc::new(RequestLog::default()),
             edge: EdgeCache::default(),
+            hooks: Arc::default(),
         });
         let app = Router::new().fallback(serve).with_state(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -152,6 +155,11 @@ impl FixtureServer {
         &self.shared.edge
     }
 
+    /// The runtime hooks checks arm: holds, generated responses, a per-user endpoint.
+    pub fn hooks(&self) -> &Arc<RuntimeHooks> {
+        &self.shared.hooks
+    }
+
     /// The deploys this server can serve.
     pub fn deploys(&self) -> &Arc<DeploySet> {
         &self.shared.deploys
@@ -159,6 +167,7 @@ impl FixtureServer {
 
     /// Stops accepting, lets in-flight requests finish (bounded), and waits for the task.
     pub async fn shutdown(mut self) {
+        self.shared.hooks.release_all();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -175,6 +184,7 @@ impl FixtureServer {
 
 impl Drop for FixtureServer {
     fn drop(&mut self) {
+        self.shared.hooks.release_all();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -202,13 +212,21 @@ async fn serve(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .headers()
         .get("service-worker")
         .is_some_and(|v| v.as_bytes() == b"script");
+    // Owned headers: the request body is not `Sync`, so a borrow of `req` cannot cross the
+    // hooks' await.
+    let headers = req.headers().clone();
     let cached = shared
         .edge
         .fresh(&path)
         .and_then(|name| shared.deploys.get(&name).ok());
     let edge_hit = cached.is_some();
     let deploy = cached.unwrap_or(deploy);
-    let response = respond(&shared, &deploy, &method, &path, req.headers());
+    let response = shared
+        .hooks
+        .answer(&method, &path_and_query, &headers, |h| {
+            respond(&shared, &deploy, &method, &path, h)
+        })
+        .await;
     let header_text = |name: header::HeaderName| {
         response
             .headers()

@@ -5,5 +5,6 @@ mod browser_checks;
 mod cleanup;
 mod cli;
 mod runner;
+mod runtime_checks;
 mod transition_checks;
 mod util;

@@ -1,0 +1,200 @@
+//! CDP helpers for the runtime checks: cache contents, storage usage, stopping workers,
+//! clearing an origin, and page loads bounded by a deadline of the check's choosing.
+
+use std::time::{Duration, Instant};
+
+use chromiumoxide::cdp::browser_protocol::cache_storage::{
+    RequestCacheNamesParams, RequestEntriesParams,
+};
+use chromiumoxide::cdp::browser_protocol::page::{
+    EventLoadEventFired, ReloadParams, StopLoadingParams,
+};
+use chromiumoxide::cdp::browser_protocol::service_worker::StopAllWorkersParams;
+use chromiumoxide::cdp::browser_protocol::storage::{
+    ClearDataForOriginParams, GetUsageAndQuotaParams, StorageType,
+};
+use chromiumoxide::cdp::browser_protocol::target::SetAutoAttachParams;
+use chromiumoxide::listeners::EventStream;
+use futures::StreamExt;
+
+use super::{BrowserError, ScenarioPage};
+
+/// One entry of a cache, as CDP lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedEntry {
+    /// The request URL (the cache key).
+    pub url: String,
+    /// The cached response's status.
+    pub status: i64,
+    /// The cached response's `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// The cached response's `Content-Length`, if any.
+    pub content_length: Option<u64>,
+}
+
+/// A cache and every entry in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheContents {
+    /// The cache name.
+    pub name: String,
+    /// Its entries, in CDP's order.
+    pub entries: Vec<CachedEntry>,
+}
+
+impl CacheContents {
+    /// The sum of the entries' `Content-Length`s (entries without one count 0).
+    pub fn body_bytes(&self) -> u64 {
+        self.entries.iter().filter_map(|e| e.content_length).sum()
+    }
+}
+
+/// A page load in flight, subscribed to before it was started.
+pub struct LoadInFlight {
+    loads: EventStream<EventLoadEventFired>,
+    started: Instant,
+}
+
+impl LoadInFlight {
+    /// Waits up to `within` for the load event; returns how long the load took, or `None` if
+    /// the page was still loading at the deadline.
+    pub async fn finished_within(&mut self, within: Duration) -> Option<Duration> {
+        let deadline = self.started + within;
+        match tokio::time::timeout_at(deadline.into(), self.loads.next()).await {
+            Ok(Some(_)) => Some(self.started.elapsed()),
+            _ => None,
+        }
+    }
+}
+
+impl ScenarioPage {
+    /// Every cache of `origin` with all its entries, by name.
+    pub async fn cache_contents(&self, origin: &str) -> Result<Vec<CacheContents>, BrowserError> {
+        const PAGE: i64 = 500;
+        let params = RequestCacheNamesParams {
+            security_origin: None,
+            storage_key: Some(format!("{origin}/")),
+            storage_bucket: None,
+        };
+        let names = self
+            .call("CacheStorage.requestCacheNames", self.page.execute(params))
+            .await?;
+        let mut out = Vec::new();
+        for cache in &names.result.caches {
+            let mut entries = Vec::new();
+            loop {
+                let page = self
+                    .call(
+                        &format!("CacheStorage.requestEntries for cache {}", cache.cache_name),
+                        self.page.execute(
+                            RequestEntriesParams::builder()
+                                .cache_id(cache.cache_id.clone())
+                                .skip_count(entries.len() as i64)
+                                .page_size(PAGE)
+                                .build()
+                                .map_err(BrowserError::Page)?,
+                        ),
+                    )
+                    .await?;
+                let got = page.result.cache_data_entries.len();
+                entries.extend(page.result.cache_data_entries.iter().map(|e| {
+                    let header = |name: &str| {
+                        e.response_headers
+                            .iter()
+                            .find(|h| h.name.eq_ignore_ascii_case(name))
+                            .map(|h| h.value.clone())
+                    };
+                    CachedEntry {
+                        url: e.request_url.clone(),
+                        status: e.response_status,
+                        content_type: header("content-type"),
+                        content_length: header("content-length").and_then(|v| v.parse().ok()),
+                    }
+                }));
+                if got == 0 || entries.len() as f64 >= page.result.return_count {
+                    break;
+                }
+            }
+            out.push(CacheContents {
+                name: cache.cache_name.clone(),
+                entries,
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Bytes Chromium's quota system charges `origin` for Cache Storage.
+    pub async fn cache_storage_usage(&self, origin: &str) -> Result<u64, BrowserError> {
+        let r = self
+            .call(
+                "Storage.getUsageAndQuota",
+                self.page.execute(GetUsageAndQuotaParams::new(origin)),
+            )
+            .await?;
+        Ok(r.result
+            .usage_breakdown
+            .iter()
+            .filter(|u| u.storage_type == StorageType::CacheStorage)
+            .map(|u| u.usage as u64)
+            .sum())
+    }
+
+    /// Stops every running worker of the browser (CDP `ServiceWorker.stopAllWorkers`), the way
+    /// Chromium ends a worker; callers wait for the `stopped` state themselves.
+    pub async fn stop_all_workers(&self) -> Result<(), BrowserError> {
+        self.call(
+            "ServiceWorker.stopAllWorkers",
+            self.page.execute(StopAllWorkersParams::default()),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Deletes everything `origin` stored: registrations, caches, IndexedDB, cookies.
+    pub async fn clear_origin(&self, origin: &str) -> Result<(), BrowserError> {
+        self.call(
+            "Storage.clearDataForOrigin",
+            self.page
+                .execute(ClearDataForOriginParams::new(origin, "all")),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Starts a reload (as a user does) without waiting for it; the returned handle waits for
+    /// its load event with a deadline the caller picks.
+    pub async fn start_reload(&self) -> Result<LoadInFlight, BrowserError> {
+        let loads = self.listen::<EventLoadEventFired>().await?;
+        let started = Instant::now();
+        self.call("Page.reload", self.page.execute(ReloadParams::default()))
+            .await?;
+        Ok(LoadInFlight { loads, started })
+    }
+
+    /// Stops a load in progress (CDP `Page.stopLoading`), as a user pressing Esc.
+    pub async fn stop_loading(&self) -> Result<(), BrowserError> {
+        self.call(
+            "Page.stopLoading",
+            self.page.execute(StopLoadingParams::default()),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Turns the page's auto-attach off, detaching from its workers: an attached DevTools
+    /// session keeps a worker alive, and a check about Chromium ending idle workers needs
+    /// nothing attached to them (shared/CHROMIUM.md).
+    pub async fn detach_from_workers(&self) -> Result<(), BrowserError> {
+        self.call(
+            "Target.setAutoAttach off",
+            self.page.execute(SetAutoAttachParams {
+                auto_attach: false,
+                wait_for_debugger_on_start: false,
+                flatten: Some(true),
+                filter: None,
+            }),
+        )
+        .await
+        .map(|_| ())
+    }
+}

@@ -1,0 +1,226 @@
+//! `cache-as-database` (a smell): Cache Storage keys that no URL of the app answers.
+//!
+//! Cache Storage is a cache of HTTP responses; data stored in it under made-up URLs (settings,
+//! drafts, queues as JSON blobs) lives and dies with caches: the next deploy's cleanup or the
+//! browser's eviction deletes it without a word. IndexedDB is the store for data. A key is
+//! synthetic when no deploy has a file at its path and no fixture-server endpoint answers it.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::browser::CachedEntry;
+use crate::runner::{Scenario, ScenarioError};
+use crate::spec::Spec;
+
+use super::outcome::Judgement;
+use super::params::deploy_or_first;
+use super::registry::Check;
+
+/// How a finding is reported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Synthetic keys fail the check.
+    #[default]
+    Fail,
+    /// Synthetic keys are reported in a passing verdict's message, prefixed `warning:`.
+    Warn,
+}
+
+/// Parameters of `cache-as-database`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheAsDatabase {
+    /// The deploy to install and inspect (default: the first).
+    pub deploy: Option<String>,
+    /// `fail` (default) or `warn`.
+    pub severity: Severity,
+    /// URL-path globs of keys that are synthetic on purpose, e.g. `/offline-fallback`.
+    pub ignore: Vec<String>,
+}
+
+impl CacheAsDatabase {
+    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+        self.ignore_set()?;
+        deploy_or_first(self.deploy.as_deref(), spec).map(|_| ())
+    }
+
+    fn ignore_set(&self) -> Result<GlobSet, String> {
+        let mut b = GlobSetBuilder::new();
+        for g in &self.ignore {
+            b.add(Glob::new(g).map_err(|e| format!("invalid `ignore` glob `{g}`: {e}"))?);
+        }
+        b.build().map_err(|e| e.to_string())
+    }
+}
+
+/// A key no URL of the app answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntheticKey {
+    /// The cache holding it.
+    pub cache: String,
+    /// The URL path of the key (with its query).
+    pub path: String,
+    /// The entry.
+    pub entry: CachedEntry,
+}
+
+/// Everything `cache-as-database` saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// Caches and their entry counts.
+    pub caches: Vec<(String, usize)>,
+    /// Same-origin keys checked.
+    pub checked: usize,
+    /// Keys of other origins (not judged: their server is not ours).
+    pub cross_origin: usize,
+    /// Same-origin keys nothing answers.
+    pub synthetic: Vec<SyntheticKey>,
+}
+
+impl Check for CacheAsDatabase {
+    type Observation = Observation;
+
+    async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
+        let deploy =
+            deploy_or_first(self.deploy.as_deref(), &s.spec).map_err(ScenarioError::App)?;
+        s.install(&deploy).await?;
+        s.reload().await?;
+        let caches = s.cache_contents().await?;
+        let origin = s.origin();
+        let ignore = self.ignore_set().unwrap_or_else(|_| GlobSet::empty());
+        let deploys = s.server.deploys().clone();
+        let hooks = s.server.hooks().clone();
+        let mut o = Observation {
+            caches: caches
+                .iter()
+                .map(|c| (c.name.clone(), c.entries.len()))
+                .collect(),
+            checked: 0,
+            cross_origin: 0,
+            synthetic: Vec::new(),
+        };
+        for cache in &caches {
+            for entry in &cache.entries {
+                let Some(path) = entry.url.strip_prefix(&origin) else {
+                    o.cross_origin += 1;
+                    continue;
+                };
+                let path = if path.is_empty() { "/" } else { path };
+                let bare = path.split(['?', '#']).next().unwrap_or(path);
+                o.checked += 1;
+                let answered = deploys.deploys.iter().any(|d| d.lookup(bare).is_some())
+                    || hooks.answers(bare)
+                    || ignore.is_match(bare);
+                if !answered {
+                    o.synthetic.push(SyntheticKey {
+                        cache: cache.name.clone(),
+                        path: path.to_string(),
+                        entry: entry.clone(),
+                    });
+                }
+            }
+        }
+        Ok(o)
+    }
+
+    fn judge(&self, o: &Observation) -> Judgement {
+        let caches = if o.caches.is_empty() {
+            "none".to_string()
+        } else {
+            o.caches
+                .iter()
+                .map(|(n, c)| format!("`{n}` ({c})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if o.synthetic.is_empty() {
+            return Judgement::Pass(format!(
+                "all {} same-origin Cache Storage entr{} are URLs the app serves (caches: {caches})",
+                o.checked,
+                if o.checked == 1 { "y" } else { "ies" }
+            ));
+        }
+        let n = o.synthetic.len();
+        let keys = o
+            .synthetic
+            .iter()
+            .map(|k| {
+                let mut detail = vec![k.entry.status.to_string()];
+                detail.extend(k.entry.content_type.clone());
+                detail.extend(k.entry.content_length.map(|b| format!("{b} bytes")));
+                format!("`{}` in `{}` ({})", k.path, k.cache, detail.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let message = format!(
+            "{n} Cache Storage entr{} {} data under a made-up URL, not a cached response, so the user loses it when a deploy prunes caches or the browser evicts them (keep data in IndexedDB): {keys}; no deploy file or server endpoint answers {}",
+            if n == 1 { "y" } else { "ies" },
+            if n == 1 { "is" } else { "are" },
+            if n == 1 { "it" } else { "them" },
+        );
+        match self.severity {
+            Severity::Fail => Judgement::Fail(message),
+            Severity::Warn => Judgement::Pass(format!("warning: {message}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observation(synthetic: Vec<SyntheticKey>) -> Observation {
+        Observation {
+            caches: vec![("app-data".into(), 1), ("shell-v1".into(), 2)],
+            checked: 3,
+            cross_origin: 0,
+            synthetic,
+        }
+    }
+
+    fn settings() -> SyntheticKey {
+        SyntheticKey {
+            cache: "app-data".into(),
+            path: "/__db/settings".into(),
+            entry: CachedEntry {
+                url: "http://127.0.0.1:1/__db/settings".into(),
+                status: 200,
+                content_type: Some("application/json".into()),
+                content_length: None,
+            },
+        }
+    }
+
+    #[test]
+    fn fails_naming_the_synthetic_key() {
+        assert_eq!(
+            CacheAsDatabase::default().judge(&observation(vec![settings()])),
+            Judgement::Fail(
+                "1 Cache Storage entry is data under a made-up URL, not a cached response, so the user loses it when a deploy prunes caches or the browser evicts them (keep data in IndexedDB): `/__db/settings` in `app-data` (200, application/json); no deploy file or server endpoint answers it".into()
+            )
+        );
+    }
+
+    #[test]
+    fn warn_severity_passes_with_a_warning() {
+        let c = CacheAsDatabase {
+            severity: Severity::Warn,
+            ..Default::default()
+        };
+        let Judgement::Pass(m) = c.judge(&observation(vec![settings()])) else {
+            panic!("expected a pass")
+        };
+        assert!(m.starts_with("warning: 1 Cache Storage entry"), "{m}");
+    }
+
+    #[test]
+    fn passes_when_every_key_is_served() {
+        assert_eq!(
+            CacheAsDatabase::default().judge(&observation(vec![])),
+            Judgement::Pass(
+                "all 3 same-origin Cache Storage entries are URLs the app serves (caches: `app-data` (1), `shell-v1` (2))".into()
+            )
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! `navigation-network-path`: with N cached and N+1 deployed, the next navigation reaches the
+//! server and shows N+1.
+//!
+//! A navigation handler that answers from Cache Storage without ever asking the network
+//! (cache-only, or cache-first with no revalidation) strands users: a fix can only arrive
+//! through Chromium's update check, never through the page itself. The evidence is the fixture
+//! server's request log between the reload and its load event, plus what the page showed.
+
+use serde::Deserialize;
+
+use crate::runner::{Scenario, ScenarioError};
+use crate::server::RequestRecord;
+use crate::spec::Spec;
+
+use super::deploy_pair::resolve_pair;
+use super::outcome::Judgement;
+use super::registry::Check;
+
+/// Parameters of `navigation-network-path`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NavigationNetworkPath {
+    /// The deploy the user has cached (default: the first).
+    pub from: Option<String>,
+    /// The deploy the navigation must show (default: the second).
+    pub to: Option<String>,
+}
+
+impl NavigationNetworkPath {
+    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+        resolve_pair(self.from.as_deref(), self.to.as_deref(), spec).map(|_| ())
+    }
+}
+
+/// Everything `navigation-network-path` saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// N.
+    pub from: String,
+    /// N+1.
+    pub to: String,
+    /// The start page's path.
+    pub start: String,
+    /// Requests for the start page the server answered between the reload and its load.
+    pub navigation_requests: Vec<RequestRecord>,
+    /// The deploy the page showed, if exactly one.
+    pub shown: Option<String>,
+    /// What the page showed and who answered.
+    pub description: String,
+    /// True when the files could not tell the deploys apart.
+    pub ambiguous: bool,
+}
+
+impl Check for NavigationNetworkPath {
+    type Observation = Observation;
+
+    async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
+        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), &s.spec)
+            .map_err(ScenarioError::App)?;
+        s.install(&from).await?;
+        s.deploy(&to)?;
+        let since = s.server.log().len();
+        s.reload().await?;
+        // Cut the log at the load event: Chromium's update check (~2 s later) may precache the
+        // start page, which is not the navigation reaching the network.
+        let until = s.server.log().len();
+        let start = s.spec.start.clone();
+        let navigation_requests: Vec<RequestRecord> = s
+            .server
+            .log()
+            .snapshot()
+            .into_iter()
+            .skip(since)
+            .take(until - since)
+            .filter(|r| !r.service_worker_script && r.path.split(['?', '#']).next() == Some(&start))
+            .collect();
+        let version = s.page_version().await?;
+        Ok(Observation {
+            from,
+            to,
+            start,
+            navigation_requests,
+            shown: version.shown().map(str::to_owned),
+            ambiguous: version.candidates.len() > 1,
+            description: version.describe(),
+        })
+    }
+
+    fn judge(&self, o: &Observation) -> Judgement {
+        if o.ambiguous {
+            return Judgement::CannotJudge(format!(
+                "cannot tell {} from {} by the files the page received ({}); set `version_marker` in the spec",
+                o.from, o.to, o.description
+            ));
+        }
+        let requests = o
+            .navigation_requests
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} answered {} by {}",
+                    r.method, r.path, r.status, r.deploy
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let reached_new = o.shown.as_deref() == Some(o.to.as_str());
+        match (o.navigation_requests.is_empty(), reached_new) {
+            (true, _) => Judgement::Fail(format!(
+                "the first reload after {} was deployed never reached the server, so no deploy can reach a returning user through the page: no request for {} between the reload and its load event; the page showed {}",
+                o.to, o.start, o.description
+            )),
+            (false, true) => Judgement::Pass(format!(
+                "the first reload after {} was deployed reached the server ({requests}) and showed {}",
+                o.to, o.description
+            )),
+            (false, false) => Judgement::Fail(format!(
+                "the first reload after {} was deployed reached the server ({requests}) but the page showed {}, not {}",
+                o.to, o.description, o.to
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn request(deploy: &str) -> RequestRecord {
+        RequestRecord {
+            seq: 7,
+            at: Duration::ZERO,
+            method: "GET".into(),
+            path: "/".into(),
+            status: 200,
+            deploy: deploy.into(),
+            service_worker_script: false,
+            content_type: Some("text/html; charset=utf-8".into()),
+            cache_control: None,
+            edge_hit: false,
+        }
+    }
+
+    fn observation(requests: Vec<RequestRecord>, shown: &str, description: &str) -> Observation {
+        Observation {
+            from: "v1".into(),
+            to: "v2".into(),
+            start: "/".into(),
+            navigation_requests: requests,
+            shown: Some(shown.into()),
+            description: description.into(),
+            ambiguous: false,
+        }
+    }
+
+    #[test]
+    fn passes_when_the_navigation_reached_the_server_and_showed_n_plus_1() {
+        let o = observation(
+            vec![request("v2")],
+            "v2",
+            "v2 (document from service worker (network))",
+        );
+        assert_eq!(
+            NavigationNetworkPath::default().judge(&o),
+            Judgement::Pass(
+                "the first reload after v2 was deployed reached the server (GET / answered 200 by v2) and showed v2 (document from service worker (network))".into()
+            )
+        );
+    }
+
+    #[test]
+    fn fails_when_the_navigation_never_left_the_cache() {
+        let o = observation(
+            vec![],
+            "v1",
+            "v1 (document from service worker (cache \"shell-v1\"))",
+        );
+        assert_eq!(
+            NavigationNetworkPath::default().judge(&o),
+            Judgement::Fail(
+                "the first reload after v2 was deployed never reached the server, so no deploy can reach a returning user through the page: no request for / between the reload and its load event; the page showed v1 (document from service worker (cache \"shell-v1\"))".into()
+            )
+        );
+    }
+
+    #[test]
+    fn fails_when_the_network_answer_was_not_shown() {
+        let o = observation(
+            vec![request("v2")],
+            "v1",
+            "v1 (document from service worker (cache \"shell-v1\"))",
+        );
+        let Judgement::Fail(m) = NavigationNetworkPath::default().judge(&o) else {
+            panic!("expected a failure")
+        };
+        assert!(m.contains("but the page showed v1"), "{m}");
+    }
+}

@@ -1,0 +1,74 @@
+//! Parameter types shared by the runtime checks, each validated inside its serde visitor so
+//! errors carry the spec's line and column.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+
+use crate::spec::Spec;
+
+/// Deserializes an absolute URL path such as `/api/user`.
+pub(crate) fn url_path<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct PathVisitor;
+    impl<'de> Visitor<'de> for PathVisitor {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a URL path such as `/api/user`")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            if !v.starts_with('/') || v.starts_with("//") || v.contains(char::is_whitespace) {
+                return Err(E::custom(format!(
+                    "expected a URL path starting with `/` (e.g. `/api/user`), found `{v}`"
+                )));
+            }
+            Ok(v.to_string())
+        }
+    }
+    d.deserialize_str(PathVisitor)
+}
+
+/// Deserializes a list of absolute URL paths (at least one).
+pub(crate) fn url_paths<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct PathsVisitor;
+    impl<'de> Visitor<'de> for PathsVisitor {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of URL paths, e.g. `[/api/visits, /api/visits]`")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+            #[derive(serde::Deserialize)]
+            struct OnePath(#[serde(deserialize_with = "url_path")] String);
+            let mut out = Vec::new();
+            while let Some(OnePath(p)) = seq.next_element()? {
+                out.push(p);
+            }
+            if out.is_empty() {
+                return Err(de::Error::custom(
+                    "the list is empty: give at least one URL path",
+                ));
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(PathsVisitor)
+}
+
+/// The deploy named by a single-deploy check's `deploy` parameter, or the spec's first.
+pub(crate) fn deploy_or_first(name: Option<&str>, spec: &Spec) -> Result<String, String> {
+    match name {
+        Some(n) if spec.deploy(n).is_some() => Ok(n.to_string()),
+        Some(n) => Err(format!(
+            "`deploy: {n}` names no deploy; the spec deploys {}",
+            spec.deploys
+                .iter()
+                .map(|d| format!("`{}`", d.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        None => spec
+            .deploys
+            .first()
+            .map(|d| d.name.clone())
+            .ok_or_else(|| "the spec has no deploy".to_string()),
+    }
+}

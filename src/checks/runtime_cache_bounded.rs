@@ -1,0 +1,344 @@
+//! `runtime-cache-bounded`: K distinct runtime requests later, every cache and the origin's
+//! Cache Storage usage stay within the spec's limits.
+//!
+//! A runtime cache that keeps every response grows until Chromium evicts the whole origin,
+//! offline shell included. The fixture server answers the spec's URL pattern with generated
+//! responses of a given size; the page requests K distinct URLs through the worker; then every
+//! cache's entries and the quota system's Cache Storage usage are read (CDP `CacheStorage`,
+//! `Storage.getUsageAndQuota`).
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+use crate::runner::{Scenario, ScenarioError};
+use crate::server::UrlPattern;
+use crate::spec::Spec;
+
+use super::outcome::Judgement;
+use super::params::deploy_or_first;
+use super::registry::Check;
+
+/// A `{i}` URL pattern, validated while the spec is read (so errors carry a position).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternParam(pub UrlPattern);
+
+impl<'de> Deserialize<'de> for PatternParam {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct PatternVisitor;
+        impl<'de> Visitor<'de> for PatternVisitor {
+            type Value = PatternParam;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a URL path with one `{i}`, e.g. `/img/{i}.png`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PatternParam, E> {
+                UrlPattern::parse(v).map(PatternParam).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(PatternVisitor)
+    }
+}
+
+/// Deserializes a byte or entry count that must be at least 1 (checked inside the visitor).
+pub(crate) fn positive_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    struct PositiveVisitor;
+    impl<'de> Visitor<'de> for PositiveVisitor {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number of at least 1")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            if v == 0 {
+                return Err(E::custom("expected a number of at least 1, found 0"));
+            }
+            Ok(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v)
+                .map_err(|_| E::custom(format!("expected a number of at least 1, found {v}")))
+                .and_then(|v| self.visit_u64(v))
+        }
+    }
+    d.deserialize_u64(PositiveVisitor)
+}
+
+/// Parameters of `runtime-cache-bounded`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuntimeCacheBounded {
+    /// The runtime URLs, e.g. `/img/{i}.png` (the fixture server generates the responses).
+    pub url: PatternParam,
+    /// How many distinct URLs the page requests (K).
+    #[serde(deserialize_with = "crate::spec::positive_u32")]
+    pub count: u32,
+    /// Size of each generated response body, in bytes.
+    #[serde(deserialize_with = "positive_u64")]
+    pub bytes: u64,
+    /// Most entries any one cache may hold.
+    #[serde(deserialize_with = "positive_u64")]
+    pub max_entries: u64,
+    /// Most bytes the origin's Cache Storage may use, as Chromium's quota system counts them.
+    #[serde(deserialize_with = "positive_u64")]
+    pub max_bytes: u64,
+    /// The deploy to install (default: the first).
+    pub deploy: Option<String>,
+}
+
+impl Default for RuntimeCacheBounded {
+    fn default() -> Self {
+        RuntimeCacheBounded {
+            url: PatternParam(UrlPattern::parse("/img/{i}.png").expect("valid pattern")),
+            count: 200,
+            bytes: 10 * 1024,
+            max_entries: 100,
+            max_bytes: 5 * 1024 * 1024,
+            deploy: None,
+        }
+    }
+}
+
+impl RuntimeCacheBounded {
+    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+        deploy_or_first(self.deploy.as_deref(), spec).map(|_| ())
+    }
+}
+
+/// One cache after the requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSize {
+    /// The cache name.
+    pub name: String,
+    /// Entries.
+    pub entries: u64,
+    /// Sum of the entries' `Content-Length`s.
+    pub body_bytes: u64,
+}
+
+/// Everything `runtime-cache-bounded` saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// The pattern requested.
+    pub pattern: String,
+    /// How many URLs were requested.
+    pub requested: u32,
+    /// How many of those requests failed (network error or non-2xx).
+    pub failed: u32,
+    /// Every cache afterwards.
+    pub caches: Vec<CacheSize>,
+    /// Cache Storage usage afterwards (bytes).
+    pub usage: u64,
+}
+
+/// How long cache writes get to settle between two reads that must agree.
+///
+/// Workers usually write the cache inside `waitUntil` after answering, and CDP has no event
+/// for "the worker's writes are done": the contents are read until two reads this far apart
+/// agree, within the scenario's wait bound.
+const SETTLE_POLL: Duration = Duration::from_millis(250);
+
+impl Check for RuntimeCacheBounded {
+    type Observation = Observation;
+
+    async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
+        let deploy =
+            deploy_or_first(self.deploy.as_deref(), &s.spec).map_err(ScenarioError::App)?;
+        let pattern = &self.url.0;
+        s.server
+            .hooks()
+            .generate(pattern.clone(), self.bytes as usize);
+        s.install(&deploy).await?;
+        let urls: Vec<String> = (0..self.count).map(|i| pattern.path(i)).collect();
+        let expr = format!(
+            "(async () => {{ let failed = 0; for (const url of {}) {{ try {{ const r = await fetch(url); await r.arrayBuffer(); if (!r.ok) failed++; }} catch (e) {{ failed++; }} }} return failed; }})()",
+            serde_json::to_string(&urls).unwrap_or_default()
+        );
+        let failed = s.page.evaluate(&expr).await?.as_u64().unwrap_or(0) as u32;
+        s.note(format!(
+            "page requested {} URLs {pattern} ({failed} failed)",
+            self.count
+        ));
+        let deadline = tokio::time::Instant::now() + s.wait;
+        let mut last = read_sizes(s).await?;
+        loop {
+            tokio::time::sleep(SETTLE_POLL).await;
+            let next = read_sizes(s).await?;
+            if next == last || tokio::time::Instant::now() >= deadline {
+                last = next;
+                break;
+            }
+            last = next;
+        }
+        let (caches, usage) = last;
+        s.note(format!(
+            "caches: {}; Cache Storage usage {}",
+            caches
+                .iter()
+                .map(|c| format!("{} ({} entries)", c.name, c.entries))
+                .collect::<Vec<_>>()
+                .join(", "),
+            human_bytes(usage)
+        ));
+        Ok(Observation {
+            pattern: pattern.to_string(),
+            requested: self.count,
+            failed,
+            caches,
+            usage,
+        })
+    }
+
+    fn judge(&self, o: &Observation) -> Judgement {
+        if o.failed > 0 {
+            return Judgement::CannotJudge(format!(
+                "{} of {} requests for {} failed in the page, so the cache was not exercised",
+                o.failed, o.requested, o.pattern
+            ));
+        }
+        let over: Vec<&CacheSize> = o
+            .caches
+            .iter()
+            .filter(|c| c.entries > self.max_entries)
+            .collect();
+        let usage_over = o.usage > self.max_bytes;
+        let describe = |c: &CacheSize| {
+            format!(
+                "`{}` holds {} entries ({} of bodies)",
+                c.name,
+                c.entries,
+                human_bytes(c.body_bytes)
+            )
+        };
+        if over.is_empty() && !usage_over {
+            let all = o.caches.iter().map(describe).collect::<Vec<_>>().join(", ");
+            return Judgement::Pass(format!(
+                "after {} requests for {} every cache stays within {} entries and Cache Storage within {}: {}; Cache Storage uses {}",
+                o.requested,
+                o.pattern,
+                self.max_entries,
+                human_bytes(self.max_bytes),
+                if all.is_empty() { "no caches".into() } else { all },
+                human_bytes(o.usage)
+            ));
+        }
+        let mut evidence: Vec<String> = over
+            .iter()
+            .map(|c| format!("{} (limit {})", describe(c), self.max_entries))
+            .collect();
+        evidence.push(format!(
+            "Cache Storage uses {} (limit {})",
+            human_bytes(o.usage),
+            human_bytes(self.max_bytes)
+        ));
+        Judgement::Fail(format!(
+            "the runtime cache grows with every new URL, so the browser will eventually evict the whole origin, offline shell included: after {} requests for {}, {}",
+            o.requested,
+            o.pattern,
+            evidence.join("; ")
+        ))
+    }
+}
+
+async fn read_sizes(s: &Scenario) -> Result<(Vec<CacheSize>, u64), ScenarioError> {
+    let origin = s.origin();
+    let caches = s.page.cache_contents(&origin).await?;
+    let usage = s.page.cache_storage_usage(&origin).await?;
+    let sizes = caches
+        .iter()
+        .map(|c| CacheSize {
+            name: c.name.clone(),
+            entries: c.entries.len() as u64,
+            body_bytes: c.body_bytes(),
+        })
+        .collect();
+    Ok((sizes, usage))
+}
+
+/// `1536` → `1.5 KiB`.
+pub(crate) fn human_bytes(n: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let f = n as f64;
+    if f < KIB {
+        format!("{n} B")
+    } else if f < KIB * KIB {
+        format!("{:.1} KiB", f / KIB)
+    } else {
+        format!("{:.1} MiB", f / KIB / KIB)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(name: &str, entries: u64, body_bytes: u64) -> CacheSize {
+        CacheSize {
+            name: name.into(),
+            entries,
+            body_bytes,
+        }
+    }
+
+    fn observation(caches: Vec<CacheSize>, usage: u64) -> Observation {
+        Observation {
+            pattern: "/img/{i}.png".into(),
+            requested: 200,
+            failed: 0,
+            caches,
+            usage,
+        }
+    }
+
+    #[test]
+    fn fails_naming_the_cache_its_count_and_bytes() {
+        let o = observation(
+            vec![cache("images", 200, 200 * 10240), cache("shell-v1", 2, 600)],
+            2_300_000,
+        );
+        assert_eq!(
+            RuntimeCacheBounded::default().judge(&o),
+            Judgement::Fail(
+                "the runtime cache grows with every new URL, so the browser will eventually evict the whole origin, offline shell included: after 200 requests for /img/{i}.png, `images` holds 200 entries (2.0 MiB of bodies) (limit 100); Cache Storage uses 2.2 MiB (limit 5.0 MiB)".into()
+            )
+        );
+    }
+
+    #[test]
+    fn fails_on_usage_alone() {
+        let c = RuntimeCacheBounded {
+            max_bytes: 1_000_000,
+            ..Default::default()
+        };
+        let Judgement::Fail(m) =
+            c.judge(&observation(vec![cache("images", 50, 512_000)], 1_200_000))
+        else {
+            panic!("expected a failure")
+        };
+        assert!(
+            m.ends_with("Cache Storage uses 1.1 MiB (limit 976.6 KiB)"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn passes_within_limits() {
+        let o = observation(vec![cache("images", 50, 512_000)], 600_000);
+        assert_eq!(
+            RuntimeCacheBounded::default().judge(&o),
+            Judgement::Pass(
+                "after 200 requests for /img/{i}.png every cache stays within 100 entries and Cache Storage within 5.0 MiB: `images` holds 50 entries (500.0 KiB of bodies); Cache Storage uses 585.9 KiB".into()
+            )
+        );
+    }
+
+    #[test]
+    fn failed_requests_cannot_be_judged() {
+        let mut o = observation(vec![], 0);
+        o.failed = 3;
+        assert!(matches!(
+            RuntimeCacheBounded::default().judge(&o),
+            Judgement::CannotJudge(_)
+        ));
+    }
+}

@@ -1,0 +1,313 @@
+//! `wait-until`: work a worker does after answering survives Chromium ending idle workers.
+//!
+//! Chromium ends a worker 30 s after its last event finished, and an event lasts as long as the
+//! promises given to `event.waitUntil` (and `respondWith`). Work the worker starts after
+//! answering but outside `waitUntil` (a background cache fill, an analytics request, a
+//! revalidation) dies with it. A forced `ServiceWorker.stopAllWorkers` kills the worker inside
+//! `waitUntil` too, so it cannot tell the two apart (shared/CHROMIUM.md); the browser's own idle
+//! termination can, with nothing attached to the worker.
+//!
+//! The scenario makes the loss deterministic: the fixture server holds the worker's background
+//! request open; the page makes the trigger request; then swgate waits for Chromium to end the
+//! idle worker (measured at 30.0 s after the trigger was answered), bounded by
+//! [`IDLE_TERMINATION_BOUND`]. If the worker ends, Chromium closes the held connection and the
+//! work is provably lost. If it is still running at the bound, `waitUntil` kept it alive: the
+//! response is released and must land in Cache Storage.
+//!
+//! Cost: ~30 s for a failing app, ~40 s for a passing one (run it beside other scenarios).
+//! Limit: only work that goes through the held request is judged, by its cache entry.
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use crate::runner::{Scenario, ScenarioError};
+use crate::server::{HoldEnd, HoldRule, Stall};
+use crate::spec::Spec;
+
+use super::outcome::Judgement;
+use super::params::deploy_or_first;
+use super::registry::Check;
+
+/// How long after the trigger was answered an idle worker must have been ended by Chromium.
+///
+/// Chromium's idle delay is 30 s; measured from the trigger's answer to the `stopped` state:
+/// 29.8-30.0 s on a quiet 2-core machine, 30.0-31.5 s over 20 runs with both cores busy. The
+/// margin keeps a loaded machine from turning a late termination into a pass.
+pub const IDLE_TERMINATION_BOUND: Duration = Duration::from_secs(40);
+
+/// How often Cache Storage is read while waiting for the released response to be stored.
+///
+/// CDP pushes no event when a worker's `cache.put` lands without tracking the origin's storage;
+/// the entry itself is the signal, read at this interval within the scenario's wait bound.
+const CACHE_POLL: Duration = Duration::from_millis(100);
+
+/// Parameters of `wait-until`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WaitUntil {
+    /// The request the page makes that starts the background work.
+    #[serde(deserialize_with = "super::params::url_path")]
+    pub trigger: String,
+    /// The request the worker then makes in the background; the server holds it, and its
+    /// response must end up in Cache Storage.
+    #[serde(deserialize_with = "super::params::url_path")]
+    pub background: String,
+    /// The deploy to install (default: the first).
+    pub deploy: Option<String>,
+}
+
+impl Default for WaitUntil {
+    fn default() -> Self {
+        WaitUntil {
+            trigger: "/api/refresh".into(),
+            background: "/data/feed.json".into(),
+            deploy: None,
+        }
+    }
+}
+
+impl WaitUntil {
+    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+        deploy_or_first(self.deploy.as_deref(), spec).map(|_| ())
+    }
+}
+
+/// Everything `wait-until` saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// The trigger path.
+    pub trigger: String,
+    /// The background path.
+    pub background: String,
+    /// Whether the worker made the background request.
+    pub background_seen: bool,
+    /// How long after the trigger was answered Chromium ended the worker, if it did within
+    /// the bound.
+    pub ended_after: Option<Duration>,
+    /// How the held background request ended.
+    pub hold_end: Option<HoldEnd>,
+    /// How long the worker was kept alive (the bound) when it was.
+    pub alive_for: Duration,
+    /// The cache holding the background response afterwards, if any.
+    pub stored_in: Option<String>,
+}
+
+impl Check for WaitUntil {
+    type Observation = Observation;
+
+    async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
+        let deploy =
+            deploy_or_first(self.deploy.as_deref(), &s.spec).map_err(ScenarioError::App)?;
+        let hooks = s.server.hooks().clone();
+        hooks.hold(HoldRule {
+            path: self.background.clone(),
+            navigations_only: false,
+            stall: Stall::Headers,
+        });
+        s.install(&deploy).await?;
+        s.page.detach_from_workers().await?;
+        s.note("detached from workers: nothing may keep the worker alive but its events");
+        let held_before = hooks.held().len();
+        s.page_fetch(&self.trigger, &[]).await?;
+        let answered = Instant::now();
+        let mut o = Observation {
+            trigger: self.trigger.clone(),
+            background: self.background.clone(),
+            background_seen: false,
+            ended_after: None,
+            hold_end: None,
+            alive_for: IDLE_TERMINATION_BOUND,
+            stored_in: None,
+        };
+        let held = hooks
+            .wait_held(
+                held_before,
+                &format!("the worker's background request for {}", self.background),
+                s.wait,
+                |_| true,
+            )
+            .await;
+        if held.is_err() {
+            hooks.release_all();
+            return Ok(o);
+        }
+        o.background_seen = true;
+        s.note(format!(
+            "holding the worker's background request for {}",
+            self.background
+        ));
+        let remaining = IDLE_TERMINATION_BOUND.saturating_sub(answered.elapsed());
+        let ended = s
+            .page
+            .wait_for_sw("Chromium to end the idle worker", remaining, |st| {
+                st.versions.values().all(|v| !v.running)
+            })
+            .await;
+        if ended.is_ok() {
+            let after = answered.elapsed();
+            o.ended_after = Some(after);
+            s.note(format!(
+                "Chromium ended the worker {:.1}s after it answered {}",
+                after.as_secs_f64(),
+                self.trigger
+            ));
+            // Chromium closes the held connection as it ends the worker: wait for that before
+            // releasing, so the release cannot race a response into a dying worker.
+            let end = hooks
+                .wait_held(
+                    held_before,
+                    &format!("Chromium to close the held request for {}", self.background),
+                    s.wait,
+                    |h| h.ended.is_some(),
+                )
+                .await?;
+            o.hold_end = end.ended.map(|(e, _)| e);
+            hooks.release_all();
+        } else {
+            s.note(format!(
+                "the worker is still running {:.1}s after it answered: releasing {}",
+                answered.elapsed().as_secs_f64(),
+                self.background
+            ));
+            hooks.release_all();
+            let end = hooks
+                .wait_held(
+                    held_before,
+                    &format!("the held response for {} to be delivered", self.background),
+                    s.wait,
+                    |h| h.ended.is_some(),
+                )
+                .await?;
+            o.hold_end = end.ended.map(|(e, _)| e);
+            if o.hold_end == Some(HoldEnd::Delivered) {
+                o.stored_in = self.wait_for_entry(s).await?;
+            }
+        }
+        if o.stored_in.is_none() {
+            o.stored_in = self.stored_in(s).await?;
+        }
+        Ok(o)
+    }
+
+    fn judge(&self, o: &Observation) -> Judgement {
+        if !o.background_seen {
+            return Judgement::CannotJudge(format!(
+                "the page's request for {} did not make the worker request {}, so there was no background work to judge",
+                o.trigger, o.background
+            ));
+        }
+        match (o.ended_after, &o.stored_in) {
+            (Some(after), None) => Judgement::Fail(format!(
+                "work the worker started after answering is lost because it is not inside event.waitUntil: Chromium ended the idle worker {:.1}s after it answered {} while its request for {} was still open ({}), so the response never reached Cache Storage",
+                after.as_secs_f64(),
+                o.trigger,
+                o.background,
+                match o.hold_end {
+                    Some(HoldEnd::Abandoned) => "Chromium closed the connection",
+                    _ => "the connection was still held",
+                }
+            )),
+            (None, Some(cache)) => Judgement::Pass(format!(
+                "the worker's background work survived: with its request for {} held open it stayed alive {:.0}s after answering {} (Chromium ends idle workers after 30s), and once released the response was stored in cache `{cache}`",
+                o.background,
+                o.alive_for.as_secs_f64(),
+                o.trigger
+            )),
+            (None, None) => Judgement::CannotJudge(format!(
+                "the worker stayed alive with its request for {} open, but after the response was released it never appeared in Cache Storage",
+                o.background
+            )),
+            (Some(after), Some(cache)) => Judgement::CannotJudge(format!(
+                "Chromium ended the worker {:.1}s after it answered {}, yet {} is in cache `{cache}`: the background request did not stay held",
+                after.as_secs_f64(),
+                o.trigger,
+                o.background
+            )),
+        }
+    }
+}
+
+impl WaitUntil {
+    /// The cache holding an entry for the background path, if any.
+    async fn stored_in(&self, s: &Scenario) -> Result<Option<String>, ScenarioError> {
+        let url = s.server.url(&self.background);
+        Ok(s.page
+            .cache_contents(&s.origin())
+            .await?
+            .into_iter()
+            .find(|c| c.entries.iter().any(|e| e.url == url))
+            .map(|c| c.name))
+    }
+
+    /// Waits (bounded) for the released response to be stored.
+    async fn wait_for_entry(&self, s: &Scenario) -> Result<Option<String>, ScenarioError> {
+        let deadline = Instant::now() + s.wait;
+        loop {
+            if let Some(cache) = self.stored_in(s).await? {
+                s.note(format!("{} stored in cache {cache}", self.background));
+                return Ok(Some(cache));
+            }
+            if Instant::now() >= deadline {
+                s.note(format!(
+                    "{} not in Cache Storage {:.0}s after it was released",
+                    self.background,
+                    s.wait.as_secs_f64()
+                ));
+                return Ok(None);
+            }
+            tokio::time::sleep(CACHE_POLL).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observation(ended_after: Option<u64>, stored_in: Option<&str>) -> Observation {
+        Observation {
+            trigger: "/api/refresh".into(),
+            background: "/data/feed.json".into(),
+            background_seen: true,
+            ended_after: ended_after.map(Duration::from_millis),
+            hold_end: Some(if ended_after.is_some() {
+                HoldEnd::Abandoned
+            } else {
+                HoldEnd::Delivered
+            }),
+            alive_for: IDLE_TERMINATION_BOUND,
+            stored_in: stored_in.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn fails_when_chromium_ends_the_worker_mid_work() {
+        assert_eq!(
+            WaitUntil::default().judge(&observation(Some(30_010), None)),
+            Judgement::Fail(
+                "work the worker started after answering is lost because it is not inside event.waitUntil: Chromium ended the idle worker 30.0s after it answered /api/refresh while its request for /data/feed.json was still open (Chromium closed the connection), so the response never reached Cache Storage".into()
+            )
+        );
+    }
+
+    #[test]
+    fn passes_when_the_worker_outlives_the_idle_delay_and_stores_the_response() {
+        assert_eq!(
+            WaitUntil::default().judge(&observation(None, Some("feed"))),
+            Judgement::Pass(
+                "the worker's background work survived: with its request for /data/feed.json held open it stayed alive 40s after answering /api/refresh (Chromium ends idle workers after 30s), and once released the response was stored in cache `feed`".into()
+            )
+        );
+    }
+
+    #[test]
+    fn no_background_request_cannot_be_judged() {
+        let mut o = observation(None, None);
+        o.background_seen = false;
+        assert!(matches!(
+            WaitUntil::default().judge(&o),
+            Judgement::CannotJudge(_)
+        ));
+    }
+}

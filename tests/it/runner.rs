@@ -187,3 +187,30 @@ fn decode_address(hex: &str) -> String {
         format!("[{ip}]:{port}")
     }
 }
+
+/// A build whose worker cannot install is a clear "could not evaluate" error, not a hang.
+#[test]
+fn a_worker_that_never_installs_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = repo().join("fixtures/apps/broken-deploys");
+    let spec = dir.path().join("never-installs.yaml");
+    std::fs::write(
+        &spec,
+        format!(
+            "deploys:\n  v1: {}\n  v2: {}\nchecks:\n  - update-recovers\n",
+            app.join("v2-syntax").display(),
+            app.join("v3").display()
+        ),
+    )
+    .unwrap();
+    let s = run_specs(&[spec.to_str().unwrap()]);
+    let r = &s.results[0];
+    assert_eq!(r.verdict, Verdict::Error, "{}", r.message);
+    assert!(
+        r.message.starts_with(
+            "v1's service worker failed to install: Uncaught SyntaxError: missing ) after argument list (/sw.js:4:72)"
+        ),
+        "{}",
+        r.message
+    );
+}

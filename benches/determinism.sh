@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-50}
 shift || true
-bin=target/release/swgate
+bin=${SWGATE_BIN:-target/release/swgate}
 [ -x "$bin" ] || bin=target/debug/swgate
 [ -x "$bin" ] || { echo "build swgate first: cargo build" >&2; exit 2; }
 out=$(mktemp -d "${TMPDIR:-/tmp}/swgate-determinism-XXXXXX")

@@ -111,6 +111,23 @@ define_checks! {
         "no Cache Storage key is data under a URL that no deploy file or server endpoint answers",
 }
 
+impl CheckConfig {
+    /// Roughly how long the check's scenario takes (measured on the bundled fixtures), for
+    /// scheduling the longest first.
+    pub fn expected_seconds(&self) -> u32 {
+        match self {
+            CheckConfig::WaitUntil(_) => 40,
+            CheckConfig::NavigationTimeout(_) => 9,
+            CheckConfig::UpdatePrompt(_) | CheckConfig::UpdateRecovers(_) => 6,
+            CheckConfig::BrokenDeploySurvives(_)
+            | CheckConfig::KillSwitch(_)
+            | CheckConfig::VersionSkew(_)
+            | CheckConfig::SwScriptFresh(_) => 5,
+            _ => 2,
+        }
+    }
+}
+
 async fn run_one<C: Check>(c: &C, s: &mut Scenario) -> Result<Judgement, ScenarioError> {
     let observation = c.observe(s).await?;
     tracing::debug!("observation: {observation:?}");

@@ -106,6 +106,9 @@ impl Cancel {
     }
 }
 
+/// One scenario to run: the spec, its loaded deploys, the check.
+type Job = (Arc<Spec>, Arc<DeploySet>, CheckEntry);
+
 /// Runs every check of every spec and returns their results in spec and check order.
 pub async fn run(
     specs: &[Spec],
@@ -139,7 +142,7 @@ pub async fn run(
     // Scenarios hold the session to open extra tabs; all of them end before `close`.
     let browser = Arc::new(browser);
     let specs: Vec<Arc<Spec>> = specs.iter().cloned().map(Arc::new).collect();
-    let jobs: Vec<(Arc<Spec>, Arc<DeploySet>, CheckEntry)> = specs
+    let jobs: Vec<Job> = specs
         .iter()
         .zip(&deploys)
         .flat_map(|(spec, d)| {
@@ -155,12 +158,23 @@ pub async fn run(
         scenarios: jobs.len(),
         chromium: &chromium,
     });
+    // Longest first: a scenario that mostly waits (wait-until idles ~40 s) started last would
+    // be the whole run's tail. Results are still reported and returned in spec order.
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(jobs[*i].2.config.expected_seconds()));
+    let jobs: Vec<(usize, Job)> = {
+        let mut slots: Vec<Option<_>> = jobs.into_iter().map(Some).collect();
+        order
+            .into_iter()
+            .map(|i| (i, slots[i].take().expect("each index once")))
+            .collect()
+    };
 
     let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
     let browser_ref = &browser;
     let cancel_ref = &cancel;
     let tx = started_tx.clone();
-    let mut finished = futures::stream::iter(jobs.into_iter().enumerate())
+    let mut finished = futures::stream::iter(jobs)
         .map(move |(i, (spec, deploys, entry))| {
             let started_tx = tx.clone();
             async move {

@@ -48,12 +48,12 @@ impl NetworkLog {
     }
 
     pub(crate) fn sent(&mut self, e: &EventRequestWillBeSent) {
-        if e.redirect_response.is_some() {
-            // A redirect reuses the request id; keep one entry, with the final URL.
-            if let Some(r) = self.entry(e.request_id.inner()) {
-                r.url = e.request.url.clone();
-                return;
-            }
+        // One entry per request id: a redirect reuses the id (keep the final URL), and the
+        // collector may apply `responseReceived` before `requestWillBeSent` (they arrive on
+        // different channels), in which case the entry already exists.
+        if let Some(r) = self.entry(e.request_id.inner()) {
+            r.url = e.request.url.clone();
+            return;
         }
         let seq = self.requests.len();
         self.requests.push(NetworkRequest {

@@ -200,6 +200,9 @@ impl Check for VersionSkew {
     }
 }
 
+/// How long the requests of a load or an action get to report their outcome.
+const REQUESTS_SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Where the console and network logs of `page` stand now.
 fn marks(page: &ScenarioPage) -> (usize, usize) {
     (page.console().len(), page.network().requests.len())
@@ -215,6 +218,16 @@ async fn problems(
     requests_from: usize,
 ) -> Vec<String> {
     page.flush().await;
+    // Network events can trail the page's own signals (a rejected import, the load event):
+    // let every request seen since the mark finish, bounded.
+    let _ = page
+        .wait_for_network("the requests to finish", REQUESTS_SETTLE, |log| {
+            log.requests
+                .iter()
+                .skip(requests_from)
+                .all(|r| r.done || r.status.is_some_and(|s| s >= 400))
+        })
+        .await;
     let mut out: Vec<String> = page
         .console()
         .into_iter()

@@ -6,6 +6,9 @@ use crate::browser::{CacheContents, VersionStatus};
 use super::error::ScenarioError;
 use super::scenario::Scenario;
 
+/// How long `page_fetch` waits for the Network event naming who answered.
+const RESPONSE_EVENT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What a `fetch()` made by the page got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageFetch {
@@ -38,18 +41,31 @@ impl Scenario {
         let before = self.page.network().requests.len();
         let value = self.page.evaluate(&expr).await?;
         let url = self.server.url(path);
-        // The page's promise settled after Chromium sent the request's Network events: once
-        // they are applied, the log names who answered.
-        self.page.flush().await;
+        // The response event can trail the page's promise (they come from different parts of
+        // Chromium), so wait for it, bounded; "unknown" if it never comes.
         let source = self
             .page
-            .network()
-            .requests
-            .iter()
-            .skip(before)
-            .rev()
-            .find(|r| r.url == url && r.status.is_some())
-            .map_or_else(|| "unknown".to_string(), |r| r.source.clone());
+            .wait_for_network(
+                &format!("the Network event for the response to {path}"),
+                RESPONSE_EVENT_WAIT,
+                |log| {
+                    log.requests
+                        .iter()
+                        .skip(before)
+                        .any(|r| r.url == url && r.status.is_some())
+                },
+            )
+            .await
+            .ok()
+            .and_then(|log| {
+                log.requests
+                    .iter()
+                    .skip(before)
+                    .rev()
+                    .find(|r| r.url == url && r.status.is_some())
+                    .map(|r| r.source.clone())
+            })
+            .unwrap_or_else(|| "unknown".to_string());
         let fetched = PageFetch {
             path: path.to_string(),
             status: value["status"].as_u64().unwrap_or(0) as u16,

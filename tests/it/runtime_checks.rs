@@ -119,7 +119,7 @@ fn no_swr_on_auth_fails_when_the_next_user_sees_the_previous_users_data() {
         assert!(
             r.verdict == Verdict::Fail
                 && r.message.starts_with(
-                    "/api/user is answered from a cache shared by every user, so the next person on the device sees the previous user's data, and changes show up late: signed in as bob the page got alice's response `{\"generation\":1,\"user\":\"alice\"}` from service worker (cache \"api\")"
+                    "/api/user is answered from a cache shared by every user, so the next person on the device sees the previous user's data: signed in as bob the page got alice's response `{\"generation\":1,\"user\":\"alice\"}` from service worker (cache \"api\")"
                 ),
             "{:?}: {}\n{}",
             r.verdict,

@@ -574,7 +574,9 @@ impl Scenario {
             .any(|v| v.deploy.as_deref() == Some(deploy) && v.status == VersionStatus::Installed)
         {
             self.page.skip_waiting(&scope).await?;
-            self.note(format!("{deploy}'s worker was waiting: sent skipWaiting"));
+            self.note(format!(
+                "{deploy}'s worker installed: sent CDP skipWaiting in case it waits"
+            ));
         }
         self.page
             .wait_for_sw(

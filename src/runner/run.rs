@@ -327,7 +327,9 @@ async fn open_scenario(
     options: &RunOptions,
     timeline: &Arc<Mutex<Vec<String>>>,
 ) -> Result<Scenario, ScenarioError> {
+    let setup = Instant::now();
     let server = FixtureServer::start(deploys, &spec.headers, options.bind).await?;
+    let server_ready = setup.elapsed();
     let log = server.log().clone();
     let sw_path = spec.service_worker.clone();
     let deploy_of_script = Arc::new(move || {
@@ -337,6 +339,12 @@ async fn open_scenario(
         .map(|r| r.deploy)
     });
     let page = browser.new_scenario_page(deploy_of_script.clone()).await?;
+    tracing::debug!(
+        target: "swgate::timing",
+        "scenario setup: fixture server {:?}, browser context + page + CDP domains {:?}",
+        server_ready,
+        setup.elapsed() - server_ready
+    );
     let scenario = Scenario::new(
         browser.clone(),
         deploy_of_script,

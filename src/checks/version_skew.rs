@@ -115,7 +115,7 @@ impl Check for VersionSkew {
                 reload,
                 page: version.describe(),
                 mixed: version.candidates.is_empty() && version.marker.is_none(),
-                problems: problems(&s.page, &s.origin(), console_from, requests_from).await,
+                problems: problems(&s.page, &s.origin(), console_from, requests_from, &[]).await,
             });
             if reload < self.reloads || self.reloads == 1 {
                 // The open tab must meet N+1's worker installed, so the last reload's update
@@ -128,13 +128,19 @@ impl Check for VersionSkew {
         let outcome = action.perform(s, page, s.wait).await?;
 
         let origin = s.origin();
+        // URLs the failure names ("Failed to fetch dynamically imported module: URL"): their
+        // Network events can arrive after the rejection, so they are waited for.
+        let named: Vec<String> = match &outcome {
+            ActionOutcome::Failed(msg) => urls_in(msg, &origin),
+            _ => Vec::new(),
+        };
         let outcome = match outcome {
             ActionOutcome::Failed(msg) => ActionOutcome::Failed(msg.replace(&origin, "")),
             other => other,
         };
         let open_page = OpenPageSeen {
             outcome,
-            problems: problems(page, &s.origin(), console_from, requests_from).await,
+            problems: problems(page, &s.origin(), console_from, requests_from, &named).await,
         };
         Ok(Observation {
             from,
@@ -216,15 +222,21 @@ async fn problems(
     origin: &str,
     console_from: usize,
     requests_from: usize,
+    named: &[String],
 ) -> Vec<String> {
     page.flush().await;
     // Network events can trail the page's own signals (a rejected import, the load event):
-    // let every request seen since the mark finish, bounded.
+    // wait, bounded, until the URLs the failure names have an outcome and every request seen
+    // since the mark has finished.
     let _ = page
         .wait_for_network("the requests to finish", REQUESTS_SETTLE, |log| {
-            log.requests
+            let since: Vec<_> = log.requests.iter().skip(requests_from).collect();
+            named.iter().all(|url| {
+                since
+                    .iter()
+                    .any(|r| &r.url == url && (r.done || r.status.is_some()))
+            }) && since
                 .iter()
-                .skip(requests_from)
                 .all(|r| r.done || r.status.is_some_and(|s| s >= 400))
         })
         .await;
@@ -237,6 +249,15 @@ async fn problems(
         .collect();
     out.extend(failed_requests(&page.network(), origin, requests_from));
     out
+}
+
+/// Same-origin URLs mentioned in a message.
+fn urls_in(message: &str, origin: &str) -> Vec<String> {
+    message
+        .split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '(' | ')' | ','))
+        .filter(|w| w.starts_with(origin))
+        .map(|w| w.trim_end_matches(['.', ';', ':']).to_string())
+        .collect()
 }
 
 fn failed_requests(log: &NetworkLog, origin: &str, from: usize) -> Vec<String> {
@@ -284,6 +305,17 @@ mod tests {
             }],
             open_page: OpenPageSeen { outcome, problems },
         }
+    }
+
+    #[test]
+    fn urls_named_in_errors_are_found() {
+        assert_eq!(
+            urls_in(
+                "TypeError: Failed to fetch dynamically imported module: http://127.0.0.1:9/assets/a.js",
+                "http://127.0.0.1:9"
+            ),
+            vec!["http://127.0.0.1:9/assets/a.js"]
+        );
     }
 
     #[test]

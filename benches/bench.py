@@ -64,27 +64,32 @@ def tree_memory(swgate_pid):
     return rss, pss
 
 
+def own_peak_rss(pid):
+    """swgate's own peak RSS so far (VmHWM), in KB. /usr/bin/time's %M is not it: getrusage
+    over children reports the largest reaped descendant, here a Chromium process."""
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run_swgate(binary, args):
-    """Runs swgate under /usr/bin/time; returns wall s, swgate peak RSS KB, tree peaks, stderr."""
-    cmd = ["/usr/bin/time", "-f", "MAXRSS=%M", binary, "run", *args]
+    """Runs swgate; returns wall s, swgate peak RSS KB, Chromium tree peaks, stderr."""
+    cmd = [binary, "run", *args]
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peaks = {"rss": 0, "pss": 0}
+    peaks = {"rss": 0, "pss": 0, "own": 0}
     done = threading.Event()
 
     def sample():
-        swgate_pid = None
         while not done.is_set():
-            if swgate_pid is None:
-                try:
-                    children = open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()
-                    swgate_pid = int(children[0]) if children else None
-                except OSError:
-                    pass
-            if swgate_pid:
-                rss, pss = tree_memory(swgate_pid)
-                peaks["rss"] = max(peaks["rss"], rss)
-                peaks["pss"] = max(peaks["pss"], pss)
+            peaks["own"] = max(peaks["own"], own_peak_rss(proc.pid))
+            rss, pss = tree_memory(proc.pid)
+            peaks["rss"] = max(peaks["rss"], rss)
+            peaks["pss"] = max(peaks["pss"], pss)
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample)
@@ -93,8 +98,7 @@ def run_swgate(binary, args):
     done.set()
     sampler.join()
     wall = time.monotonic() - started
-    maxrss = int(re.search(r"MAXRSS=(\d+)", stderr).group(1))
-    return wall, maxrss, peaks, stderr
+    return wall, peaks["own"], peaks, stderr
 
 
 def scenario_times(stderr):

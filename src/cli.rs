@@ -48,9 +48,10 @@ struct RunArgs {
     /// Seconds any single wait may take (a page load, an update check, a worker install).
     #[arg(long, value_name = "SECS", default_value_t = 15)]
     wait_timeout: u64,
-    /// Scenarios to run at once, all in one Chromium.
-    #[arg(short, long, value_name = "N", default_value_t = 2)]
-    jobs: usize,
+    /// Scenarios to run at once, all in one Chromium (default: twice the CPUs; scenarios
+    /// mostly wait on Chromium).
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
     /// Run only share K of N of the scenarios (for splitting a suite across CI machines).
     #[arg(long, value_name = "K/N")]
     partition: Option<Partition>,
@@ -165,7 +166,7 @@ async fn run_command(args: RunArgs) -> i32 {
     let options = RunOptions {
         chromium,
         chromium_args: args.chromium_args.clone(),
-        jobs: args.jobs.max(1),
+        jobs: args.jobs.unwrap_or_else(default_jobs).max(1),
         scenario_timeout: Duration::from_secs(args.timeout.max(1)),
         wait_timeout: Duration::from_secs(args.wait_timeout.max(1)),
         bind: Some(args.bind),
@@ -236,6 +237,13 @@ async fn handle_signals(cancel: tokio::sync::watch::Sender<bool>) {
     tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
     kill_all_launched();
     std::process::exit(exit_codes::INTERRUPTED);
+}
+
+/// Twice the CPUs: a scenario spends most of its time waiting on Chromium (update checks ~2 s
+/// after each navigation, idle termination), measured 91 s at -j 4 against 137 s at -j 2 for
+/// the bundled suite on 2 CPUs.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
 }
 
 fn bundled_specs_dir() -> PathBuf {

@@ -98,32 +98,44 @@ impl RequestLog {
         timeout: Duration,
         pred: impl Fn(&RequestRecord) -> bool,
     ) -> Result<RequestRecord, ServerError> {
-        let mut rx = self.len.subscribe();
-        let wait = async {
-            loop {
-                rx.borrow_and_update();
-                let found = self
-                    .records
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .iter()
-                    .skip(from)
-                    .find(|r| pred(r))
-                    .cloned();
-                if let Some(r) = found {
-                    return r;
-                }
-                // The sender lives in `self`, so `changed` cannot fail while we borrow it.
-                let _ = rx.changed().await;
-            }
-        };
-        tokio::time::timeout(timeout, wait)
-            .await
-            .map_err(|_| ServerError::Timeout {
-                what: what.to_string(),
-                after: timeout,
-            })
+        wait_for_item(&self.records, &self.len, from, what, timeout, pred).await
     }
+}
+
+/// Waits, bounded, for an item at index `>= from` of a growing list matching `pred`,
+/// re-checking whenever `changed` is signalled; the timeout error names `what`.
+pub(crate) async fn wait_for_item<T: Clone>(
+    list: &Mutex<Vec<T>>,
+    changed: &watch::Sender<usize>,
+    from: usize,
+    what: &str,
+    timeout: Duration,
+    pred: impl Fn(&T) -> bool,
+) -> Result<T, ServerError> {
+    let mut rx = changed.subscribe();
+    let wait = async {
+        loop {
+            rx.borrow_and_update();
+            let found = list
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .skip(from)
+                .find(|item| pred(item))
+                .cloned();
+            if let Some(item) = found {
+                return item;
+            }
+            // The sender outlives this borrow, so `changed` cannot fail here.
+            let _ = rx.changed().await;
+        }
+    };
+    tokio::time::timeout(timeout, wait)
+        .await
+        .map_err(|_| ServerError::Timeout {
+            what: what.to_string(),
+            after: timeout,
+        })
 }
 
 #[cfg(test)]

@@ -206,31 +206,8 @@ impl RuntimeHooks {
         timeout: Duration,
         done: impl Fn(&HeldRequest) -> bool,
     ) -> Result<HeldRequest, ServerError> {
-        let mut rx = self.held_changed.subscribe();
-        let wait = async {
-            loop {
-                rx.borrow_and_update();
-                let found = self
-                    .held
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .iter()
-                    .skip(from)
-                    .find(|h| done(h))
-                    .cloned();
-                if let Some(h) = found {
-                    return h;
-                }
-                // The sender lives in `self`, so `changed` cannot fail while we borrow it.
-                let _ = rx.changed().await;
-            }
-        };
-        tokio::time::timeout(timeout, wait)
+        super::request_log::wait_for_item(&self.held, &self.held_changed, from, what, timeout, done)
             .await
-            .map_err(|_| ServerError::Timeout {
-                what: what.to_string(),
-                after: timeout,
-            })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Armed> {

@@ -280,17 +280,8 @@ impl ScenarioPage {
 
     /// The caches of `origin` (e.g. `http://127.0.0.1:8080`) with entry counts, by name.
     pub async fn caches(&self, origin: &str) -> Result<Vec<CacheInfo>, BrowserError> {
-        // CacheStorage wants the storage key, which is the origin *with* a trailing slash.
-        let params = RequestCacheNamesParams {
-            security_origin: None,
-            storage_key: Some(format!("{origin}/")),
-            storage_bucket: None,
-        };
-        let names = self
-            .call("CacheStorage.requestCacheNames", self.page.execute(params))
-            .await?;
         let mut out = Vec::new();
-        for cache in &names.result.caches {
+        for cache in &self.cache_list(origin).await? {
             let entries = self
                 .call(
                     &format!("CacheStorage.requestEntries for cache {}", cache.cache_name),
@@ -311,6 +302,23 @@ impl ScenarioPage {
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
+    }
+
+    /// The caches of `origin` as CDP lists them.
+    pub(crate) async fn cache_list(
+        &self,
+        origin: &str,
+    ) -> Result<Vec<chromiumoxide::cdp::browser_protocol::cache_storage::Cache>, BrowserError> {
+        // CacheStorage wants the storage key, which is the origin *with* a trailing slash.
+        let params = RequestCacheNamesParams {
+            security_origin: None,
+            storage_key: Some(format!("{origin}/")),
+            storage_bucket: None,
+        };
+        let names = self
+            .call("CacheStorage.requestCacheNames", self.page.execute(params))
+            .await?;
+        Ok(names.result.caches.clone())
     }
 
     /// Forces an update check of the registration at `scope` (CDP `updateRegistration`).

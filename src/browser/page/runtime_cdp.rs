@@ -3,9 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use chromiumoxide::cdp::browser_protocol::cache_storage::{
-    RequestCacheNamesParams, RequestEntriesParams,
-};
+use chromiumoxide::cdp::browser_protocol::cache_storage::RequestEntriesParams;
 use chromiumoxide::cdp::browser_protocol::page::{
     EventLoadEventFired, ReloadParams, StopLoadingParams,
 };
@@ -70,16 +68,8 @@ impl ScenarioPage {
     /// Every cache of `origin` with all its entries, by name.
     pub async fn cache_contents(&self, origin: &str) -> Result<Vec<CacheContents>, BrowserError> {
         const PAGE: i64 = 500;
-        let params = RequestCacheNamesParams {
-            security_origin: None,
-            storage_key: Some(format!("{origin}/")),
-            storage_bucket: None,
-        };
-        let names = self
-            .call("CacheStorage.requestCacheNames", self.page.execute(params))
-            .await?;
         let mut out = Vec::new();
-        for cache in &names.result.caches {
+        for cache in &self.cache_list(origin).await? {
             let mut entries = Vec::new();
             loop {
                 let page = self

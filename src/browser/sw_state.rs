@@ -1,7 +1,6 @@
 //! Service-worker state as CDP reports it, kept current by event listeners and waited on.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use chromiumoxide::cdp::browser_protocol::service_worker::{
     ServiceWorkerVersion, ServiceWorkerVersionRunningStatus, ServiceWorkerVersionStatus,
@@ -68,8 +67,6 @@ pub struct SwVersion {
     pub deploy: Option<String>,
     /// Order of first appearance (0 = the first version seen).
     pub seq: usize,
-    /// When it was first seen.
-    pub first_seen: Instant,
 }
 
 /// Everything CDP told us about workers of one browser context.
@@ -115,7 +112,6 @@ impl SwState {
                 controlled_clients: Vec::new(),
                 deploy: None,
                 seq,
-                first_seen: Instant::now(),
             });
         entry.status = status;
         entry.running = matches!(

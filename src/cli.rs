@@ -290,6 +290,7 @@ mod tests {
                     message: String::new(),
                     duration: Duration::ZERO,
                     timeline: vec![],
+                    screenshot: None,
                 })
                 .collect(),
             ..Default::default()

@@ -3,7 +3,8 @@
 //! It deploys version N, then N+1, of an app's real build output on a local fixture server,
 //! drives real Chromium over CDP as a returning user, and checks that users recover: the page
 //! reaches N+1, old caches are pruned, and so on. The entry point is [`run`]; the data flows
-//! [`spec`] → [`server`] → [`browser`] → [`checks`] → [`runner`] → [`report`].
+//! [`spec`] → [`server`] → [`browser`] → [`checks`] → [`runner`] → [`report`]; every
+//! scenario records a [`timeline`] that all reports render from.
 
 pub mod browser;
 pub mod checks;
@@ -13,6 +14,7 @@ pub mod report;
 pub mod runner;
 pub mod server;
 pub mod spec;
+pub mod timeline;
 
 pub use cli::exit_code;
 

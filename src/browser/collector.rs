@@ -26,9 +26,10 @@ use futures::{FutureExt, StreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::network_log::NetworkLog;
+use super::network_log::{NetworkLog, NetworkRequest};
 use super::page::{ConsoleEntry, DeployOfScript};
 use super::sw_state::{SwState, WorkerError};
+use crate::timeline::{Timeline, TimelineEvent};
 
 /// The event streams of one page, subscribed before the domains are enabled.
 pub(crate) struct Streams {
@@ -52,6 +53,10 @@ pub(crate) struct Sinks {
     pub(crate) network_changed: watch::Sender<u64>,
     pub(crate) console: Arc<Mutex<Vec<ConsoleEntry>>>,
     pub(crate) deploy_of_script: DeployOfScript,
+    /// The scenario's timeline: worker changes, responses and console errors go there too.
+    pub(crate) timeline: Arc<Timeline>,
+    /// This page's tab number in the scenario (1 = the scenario's page).
+    pub(crate) tab: u32,
 }
 
 /// The running collector task and its flush channel.
@@ -70,9 +75,9 @@ impl Collector {
                     Some(e) = streams.registrations.next() => sinks.registrations(&e),
                     Some(e) = streams.worker_errors.next() => sinks.worker_error(&e),
                     Some(e) = streams.sent.next() => sinks.network(|n| n.sent(&e)),
-                    Some(e) = streams.responses.next() => sinks.network(|n| n.received(&e)),
+                    Some(e) = streams.responses.next() => sinks.received(&e),
                     Some(e) = streams.finished.next() => sinks.network(|n| n.finished(&e)),
-                    Some(e) = streams.failed.next() => sinks.network(|n| n.failed(&e)),
+                    Some(e) = streams.failed.next() => sinks.failed(&e),
                     Some(e) = streams.exceptions.next() => sinks.exception(&e),
                     Some(e) = streams.console_calls.next() => sinks.console_call(&e),
                     Some(e) = streams.log_entries.next() => sinks.log_entry(&e),
@@ -115,9 +120,9 @@ impl Streams {
         drain!(self.registrations, |e| sinks.registrations(&e));
         drain!(self.worker_errors, |e| sinks.worker_error(&e));
         drain!(self.sent, |e| sinks.network(|n| n.sent(&e)));
-        drain!(self.responses, |e| sinks.network(|n| n.received(&e)));
+        drain!(self.responses, |e| sinks.received(&e));
         drain!(self.finished, |e| sinks.network(|n| n.finished(&e)));
-        drain!(self.failed, |e| sinks.network(|n| n.failed(&e)));
+        drain!(self.failed, |e| sinks.failed(&e));
         drain!(self.exceptions, |e| sinks.exception(&e));
         drain!(self.console_calls, |e| sinks.console_call(&e));
         drain!(self.log_entries, |e| sinks.log_entry(&e));
@@ -126,24 +131,57 @@ impl Streams {
 
 impl Sinks {
     fn versions(&self, e: &EventWorkerVersionUpdated) {
+        let mut changed = Vec::new();
         {
             let mut state = self.sw.lock().unwrap_or_else(|p| p.into_inner());
             for v in &e.versions {
+                let before = state
+                    .versions
+                    .get(&v.version_id)
+                    .map(|x| (x.status, x.running, x.deploy.clone()));
                 let deploy_of_script = self.deploy_of_script.clone();
                 state.apply_version(v, move || deploy_of_script());
+                let now = &state.versions[&v.version_id];
+                if before != Some((now.status, now.running, now.deploy.clone())) {
+                    changed.push(TimelineEvent::Worker {
+                        version_id: now.version_id.clone(),
+                        deploy: now.deploy.clone(),
+                        status: now.status.as_str().into(),
+                        running: now.running,
+                    });
+                }
+            }
+        }
+        // Every tab of a scenario sees the same workers: the first tab speaks for them.
+        if self.tab == 1 {
+            for event in changed {
+                self.timeline.push(event);
             }
         }
         self.sw_changed.send_modify(|n| *n += 1);
     }
 
     fn registrations(&self, e: &EventWorkerRegistrationUpdated) {
+        let mut changed = Vec::new();
         {
             let mut state = self.sw.lock().unwrap_or_else(|p| p.into_inner());
             for r in &e.registrations {
-                state.registrations.insert(
-                    r.registration_id.inner().clone(),
-                    (r.scope_url.clone(), r.is_deleted),
-                );
+                let now = (r.scope_url.clone(), r.is_deleted);
+                if state.registrations.get(r.registration_id.inner()) != Some(&now) {
+                    changed.push(TimelineEvent::Registration {
+                        scope: r.scope_url.clone(),
+                        deleted: r.is_deleted,
+                    });
+                }
+                state
+                    .registrations
+                    .insert(r.registration_id.inner().clone(), now);
+            }
+        }
+        // Every tab of a scenario sees the same workers: the first tab speaks for them.
+        if self.tab == 1 {
+            for event in changed {
+                self.timeline.push(event);
             }
         }
         self.sw_changed.send_modify(|n| *n += 1);
@@ -174,6 +212,40 @@ impl Sinks {
     fn network(&self, apply: impl FnOnce(&mut NetworkLog)) {
         apply(&mut self.network.lock().unwrap_or_else(|p| p.into_inner()));
         self.network_changed.send_modify(|n| *n += 1);
+    }
+
+    fn received(&self, e: &EventResponseReceived) {
+        let mut request = None;
+        self.network(|n| {
+            n.received(e);
+            request = n.get(e.request_id.inner()).cloned();
+        });
+        if let Some(r) = request {
+            self.push_request(&r);
+        }
+    }
+
+    fn failed(&self, e: &EventLoadingFailed) {
+        let mut request = None;
+        self.network(|n| {
+            n.failed(e);
+            request = n.get(e.request_id.inner()).cloned();
+        });
+        if let Some(r) = request {
+            self.push_request(&r);
+        }
+    }
+
+    fn push_request(&self, r: &NetworkRequest) {
+        self.timeline.push(TimelineEvent::Request {
+            tab: self.tab,
+            url: r.url.clone(),
+            resource_type: r.resource_type.clone(),
+            status: r.status,
+            source: r.source_kind,
+            cache_name: r.cache_name.clone(),
+            failed: r.failed.clone(),
+        });
     }
 
     fn exception(&self, e: &EventExceptionThrown) {
@@ -216,6 +288,10 @@ impl Sinks {
     }
 
     fn push_console(&self, origin: &'static str, text: String) {
+        self.timeline.push(TimelineEvent::Console {
+            origin: origin.into(),
+            text: text.clone(),
+        });
         self.console
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -3,8 +3,10 @@
 
 use chromiumoxide::cdp::browser_protocol::network::{
     EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent, EventResponseReceived,
-    ResourceType, ServiceWorkerResponseSource,
+    ResourceType, Response, ServiceWorkerResponseSource,
 };
+
+use crate::timeline::ResponseSource;
 
 /// One request the page made, and its outcome so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +28,10 @@ pub struct NetworkRequest {
     pub source: String,
     /// Whether a service worker produced the response.
     pub from_service_worker: bool,
+    /// Who answered, once a response arrived (what `source` describes).
+    pub source_kind: Option<ResponseSource>,
+    /// The Cache Storage cache a worker answered from, when Chromium names it.
+    pub cache_name: Option<String>,
     /// The network error, when the request failed (`net::ERR_FAILED`, ...).
     pub failed: Option<String>,
     /// Whether the body has been received completely (or the request failed).
@@ -65,6 +71,8 @@ impl NetworkLog {
             status: None,
             source: String::new(),
             from_service_worker: false,
+            source_kind: None,
+            cache_name: None,
             failed: None,
             done: false,
         });
@@ -73,30 +81,8 @@ impl NetworkLog {
     pub(crate) fn received(&mut self, e: &EventResponseReceived) {
         let r = &e.response;
         let from_sw = r.from_service_worker.unwrap_or(false);
-        let source = if from_sw {
-            match (
-                &r.service_worker_response_source,
-                &r.cache_storage_cache_name,
-            ) {
-                (Some(ServiceWorkerResponseSource::CacheStorage), Some(name)) => {
-                    format!("service worker (cache \"{name}\")")
-                }
-                (Some(ServiceWorkerResponseSource::CacheStorage), None) => {
-                    "service worker (cache)".into()
-                }
-                (Some(ServiceWorkerResponseSource::HttpCache), _) => {
-                    "service worker (http cache)".into()
-                }
-                (Some(ServiceWorkerResponseSource::Network), _) => {
-                    "service worker (network)".into()
-                }
-                _ => "service worker".into(),
-            }
-        } else if r.from_disk_cache.unwrap_or(false) {
-            "http cache".into()
-        } else {
-            "network".into()
-        };
+        let (kind, cache_name) = response_source(r);
+        let source = kind.describe(cache_name.as_deref());
         if self.entry(e.request_id.inner()).is_none() {
             let seq = self.requests.len();
             self.requests.push(NetworkRequest {
@@ -108,6 +94,8 @@ impl NetworkLog {
                 status: None,
                 source: String::new(),
                 from_service_worker: false,
+                source_kind: None,
+                cache_name: None,
                 failed: None,
                 done: false,
             });
@@ -117,6 +105,8 @@ impl NetworkLog {
         entry.status = Some(r.status);
         entry.source = source;
         entry.from_service_worker = from_sw;
+        entry.source_kind = Some(kind);
+        entry.cache_name = cache_name;
     }
 
     pub(crate) fn finished(&mut self, e: &EventLoadingFinished) {
@@ -130,6 +120,14 @@ impl NetworkLog {
             r.failed = Some(e.error_text.clone());
             r.done = true;
         }
+    }
+
+    /// The request with CDP id `request_id` (the newest, should an id repeat).
+    pub fn get(&self, request_id: &str) -> Option<&NetworkRequest> {
+        self.requests
+            .iter()
+            .rev()
+            .find(|r| r.request_id == request_id)
     }
 
     /// How many document requests were sent so far.
@@ -157,6 +155,28 @@ impl NetworkLog {
             .iter()
             .filter(move |r| r.loader_id == loader_id && r.resource_type != "Document")
     }
+}
+
+/// Who produced `r`, and the cache a worker answered from.
+fn response_source(r: &Response) -> (ResponseSource, Option<String>) {
+    if !r.from_service_worker.unwrap_or(false) {
+        return if r.from_disk_cache.unwrap_or(false) {
+            (ResponseSource::HttpCache, None)
+        } else {
+            (ResponseSource::Network, None)
+        };
+    }
+    let kind = match r.service_worker_response_source {
+        Some(ServiceWorkerResponseSource::CacheStorage) => ResponseSource::ServiceWorkerCache,
+        Some(ServiceWorkerResponseSource::HttpCache) => ResponseSource::ServiceWorkerHttpCache,
+        Some(ServiceWorkerResponseSource::Network) => ResponseSource::ServiceWorkerNetwork,
+        _ => ResponseSource::ServiceWorker,
+    };
+    let cache_name = match kind {
+        ResponseSource::ServiceWorkerCache => r.cache_storage_cache_name.clone(),
+        _ => None,
+    };
+    (kind, cache_name)
 }
 
 fn resource_type_name(t: &ResourceType) -> &'static str {

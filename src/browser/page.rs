@@ -27,6 +27,7 @@ use super::collector::{Collector, Sinks, Streams};
 use super::error::BrowserError;
 use super::network_log::NetworkLog;
 use super::sw_state::SwState;
+use crate::timeline::Timeline;
 
 mod runtime_cdp;
 pub use runtime_cdp::{CacheContents, CachedEntry, LoadInFlight};
@@ -75,6 +76,8 @@ impl ScenarioPage {
         call_timeout: Duration,
         chromium_exit: watch::Receiver<Option<String>>,
         deploy_of_script: DeployOfScript,
+        timeline: Arc<Timeline>,
+        tab: u32,
     ) -> Result<Self, BrowserError> {
         let (sw_tx, sw_rx) = watch::channel(0u64);
         let (net_tx, net_rx) = watch::channel(0u64);
@@ -127,6 +130,8 @@ impl ScenarioPage {
                 network_changed: net_tx,
                 console: this.console.clone(),
                 deploy_of_script,
+                timeline,
+                tab,
             },
         ));
 

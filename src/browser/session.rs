@@ -1,6 +1,7 @@
 //! One Chromium per run: launch, CDP connection, per-scenario browser contexts, clean close.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
@@ -14,6 +15,7 @@ use tokio::task::JoinHandle;
 use super::error::BrowserError;
 use super::launch::ChromiumProcess;
 use super::page::{DeployOfScript, ScenarioPage};
+use crate::timeline::Timeline;
 
 /// Owns the Chromium process, the CDP connection and the task driving it.
 pub struct BrowserSession {
@@ -129,6 +131,7 @@ impl BrowserSession {
     pub(crate) async fn new_scenario_page(
         &self,
         deploy_of_script: DeployOfScript,
+        timeline: Arc<Timeline>,
     ) -> Result<ScenarioPage, BrowserError> {
         let bounded = |what: &'static str| {
             let after = self.call_timeout;
@@ -145,7 +148,7 @@ impl BrowserSession {
         .await
         .map_err(bounded("Target.createBrowserContext"))?
         .map_err(BrowserError::cdp("Target.createBrowserContext"))?;
-        self.new_page_in_context(&context_id, deploy_of_script)
+        self.new_page_in_context(&context_id, deploy_of_script, timeline, 1)
             .await
     }
 
@@ -155,6 +158,8 @@ impl BrowserSession {
         &self,
         context_id: &BrowserContextId,
         deploy_of_script: DeployOfScript,
+        timeline: Arc<Timeline>,
+        tab: u32,
     ) -> Result<ScenarioPage, BrowserError> {
         let params = CreateTargetParams::builder()
             .url("about:blank")
@@ -174,6 +179,8 @@ impl BrowserSession {
             self.call_timeout,
             self.exit.clone(),
             deploy_of_script,
+            timeline,
+            tab,
         )
         .await
     }

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use crate::runner::{Scenario, ScenarioError};
 use crate::server::UrlPattern;
 use crate::spec::Spec;
+use crate::timeline::{human_bytes, CacheSnapshot, TimelineEvent};
 
 use super::outcome::Judgement;
 use super::params::deploy_or_first;
@@ -138,6 +139,9 @@ pub struct Observation {
 /// agree, within the scenario's wait bound.
 const SETTLE_POLL: Duration = Duration::from_millis(250);
 
+/// How many cache snapshots the requests are split by (the growth picture's resolution).
+const GROWTH_STEPS: usize = 10;
+
 impl Check for RuntimeCacheBounded {
     type Observation = Observation;
 
@@ -150,11 +154,18 @@ impl Check for RuntimeCacheBounded {
             .generate(pattern.clone(), self.bytes as usize);
         s.install(&deploy).await?;
         let urls: Vec<String> = (0..self.count).map(|i| pattern.path(i)).collect();
-        let expr = format!(
-            "(async () => {{ let failed = 0; for (const url of {}) {{ try {{ const r = await fetch(url); await r.arrayBuffer(); if (!r.ok) failed++; }} catch (e) {{ failed++; }} }} return failed; }})()",
-            serde_json::to_string(&urls).unwrap_or_default()
-        );
-        let failed = s.page.evaluate(&expr).await?.as_u64().unwrap_or(0) as u32;
+        // In batches, with a cache snapshot after each, so reports can draw how the caches
+        // grow with the requests; the page fetches one URL at a time either way.
+        let batch = urls.len().div_ceil(GROWTH_STEPS).max(1);
+        let mut failed = 0;
+        for chunk in urls.chunks(batch) {
+            let expr = format!(
+                "(async () => {{ let failed = 0; for (const url of {}) {{ try {{ const r = await fetch(url); await r.arrayBuffer(); if (!r.ok) failed++; }} catch (e) {{ failed++; }} }} return failed; }})()",
+                serde_json::to_string(chunk).unwrap_or_default()
+            );
+            failed += s.page.evaluate(&expr).await?.as_u64().unwrap_or(0) as u32;
+            s.caches().await?;
+        }
         s.note(format!(
             "page requested {} URLs {pattern} ({failed} failed)",
             self.count
@@ -171,15 +182,16 @@ impl Check for RuntimeCacheBounded {
             last = next;
         }
         let (caches, usage) = last;
-        s.note(format!(
-            "caches: {}; Cache Storage usage {}",
-            caches
+        s.record(TimelineEvent::Caches {
+            caches: caches
                 .iter()
-                .map(|c| format!("{} ({} entries)", c.name, c.entries))
-                .collect::<Vec<_>>()
-                .join(", "),
-            human_bytes(usage)
-        ));
+                .map(|c| CacheSnapshot {
+                    name: c.name.clone(),
+                    entries: c.entries,
+                })
+                .collect(),
+            usage_bytes: Some(usage),
+        });
         Ok(Observation {
             pattern: pattern.to_string(),
             requested: self.count,
@@ -253,19 +265,6 @@ async fn read_sizes(s: &Scenario) -> Result<(Vec<CacheSize>, u64), ScenarioError
         })
         .collect();
     Ok((sizes, usage))
-}
-
-/// `1536` → `1.5 KiB`.
-pub(crate) fn human_bytes(n: u64) -> String {
-    const KIB: f64 = 1024.0;
-    let f = n as f64;
-    if f < KIB {
-        format!("{n} B")
-    } else if f < KIB * KIB {
-        format!("{:.1} KiB", f / KIB)
-    } else {
-        format!("{:.1} MiB", f / KIB / KIB)
-    }
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ impl<W: Write> HumanReporter<W> {
         }
         if self.verbosity == Verbosity::Verbose || (!passed && self.verbosity == Verbosity::Normal)
         {
-            for line in &r.timeline {
+            for line in r.step_log() {
                 let line = if self.show_durations {
                     line.as_str()
                 } else {

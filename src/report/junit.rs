@@ -35,7 +35,7 @@ pub fn junit_report(summary: &RunSummary) -> Report {
         let mut case = TestCase::new(r.label.as_str(), status);
         case.set_classname(r.spec.as_str())
             .set_time(r.duration)
-            .set_system_out(r.timeline.join("\n"));
+            .set_system_out(r.step_log().join("\n"));
         suites
             .last_mut()
             .expect("a suite was pushed above")

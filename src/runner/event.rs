@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::checks::Verdict;
 use crate::spec::Location;
+use crate::timeline::{step_log, TimelineEntry};
 
 /// What happened, in order; the runner never prints.
 #[derive(Debug)]
@@ -49,8 +50,17 @@ pub struct ScenarioResult {
     pub message: String,
     /// Wall time of the scenario.
     pub duration: Duration,
-    /// The scenario's step log (deploys, navigations, worker states), for reports.
-    pub timeline: Vec<String>,
+    /// Everything that happened in the scenario, in order: what every report renders.
+    pub timeline: Vec<TimelineEntry>,
+    /// A PNG of the page when the check did not pass (and the page could be captured).
+    pub screenshot: Option<Vec<u8>>,
+}
+
+impl ScenarioResult {
+    /// The timeline's step log as stamped text lines.
+    pub fn step_log(&self) -> Vec<String> {
+        step_log(&self.timeline)
+    }
 }
 
 /// Every scenario's result, in spec and check order.
@@ -58,6 +68,8 @@ pub struct ScenarioResult {
 pub struct RunSummary {
     /// Results in a fixed order (spec order, then check order).
     pub results: Vec<ScenarioResult>,
+    /// Chromium's product string (`Chrome/156.0.8078.79`), empty if it never started.
+    pub chromium: String,
     /// Wall time of the run.
     pub duration: Duration,
     /// Whether the run was interrupted.

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -13,6 +13,7 @@ use crate::browser::{BrowserError, BrowserSession};
 use crate::checks::{Judgement, Verdict};
 use crate::server::{DeploySet, FixtureServer};
 use crate::spec::{CheckEntry, Spec};
+use crate::timeline::{Timeline, TimelineEntry, TimelineEvent};
 
 use super::error::{RunError, ScenarioError};
 use super::event::{Event, RunSummary, ScenarioResult};
@@ -223,6 +224,7 @@ pub async fn run(
     results.sort_by_key(|(i, _)| *i);
     let summary = RunSummary {
         results: results.into_iter().map(|(_, r)| r).collect(),
+        chromium,
         duration: started.elapsed(),
         interrupted: cancel.is_cancelled(),
     };
@@ -237,6 +239,20 @@ enum Ended {
     Cancelled,
 }
 
+impl Ended {
+    /// Whether the page is worth a screenshot: the check did not pass, and the run goes on.
+    fn wants_screenshot(&self) -> bool {
+        !matches!(
+            self,
+            Ended::Judged(Ok(Judgement::Pass(_))) | Ended::Cancelled
+        )
+    }
+}
+
+/// How long a failure screenshot may take: it illustrates a verdict already reached, so a
+/// page too wedged to paint must not hold the scenario up for a whole wait bound.
+const SCREENSHOT_BOUND: Duration = Duration::from_secs(5);
+
 async fn run_scenario(
     browser: &Arc<BrowserSession>,
     spec: Arc<Spec>,
@@ -246,7 +262,8 @@ async fn run_scenario(
     cancel: &Cancel,
 ) -> ScenarioResult {
     let started = Instant::now();
-    let timeline = Arc::new(Mutex::new(Vec::new()));
+    let timeline = Arc::new(Timeline::default());
+    let mut screenshot = None;
     // Setup and teardown stay outside the scenario timeout and cancellation, so the page, its
     // browser context and the server are closed on every path; each of their CDP calls is
     // bounded on its own.
@@ -260,22 +277,27 @@ async fn run_scenario(
                 }
                 _ = cancel.cancelled() => Ended::Cancelled,
             };
+            if ended.wants_screenshot() {
+                screenshot = tokio::time::timeout(SCREENSHOT_BOUND, scenario.page.screenshot())
+                    .await
+                    .ok()
+                    .and_then(Result::ok);
+            }
             close_scenario(browser, scenario).await;
             ended
         }
     };
     let (verdict, message) = match ended {
         Ended::Cancelled => {
-            return cancelled_result(&spec, entry, started.elapsed(), take(&timeline));
+            return cancelled_result(&spec, entry, started.elapsed(), finish(&timeline, None));
         }
         Ended::TimedOut => {
             let last = timeline
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .entries()
                 .iter()
                 .rev()
-                .find(|l| !l.contains("console error"))
-                .cloned()
+                .filter(|e| !matches!(e.event, TimelineEvent::Console { .. }))
+                .find_map(|e| e.step_line())
                 .unwrap_or_default();
             (
                 Verdict::Timeout,
@@ -309,14 +331,16 @@ async fn run_scenario(
         ),
         _ => (verdict, message),
     };
-    scenario_result(
+    let mut result = scenario_result(
         &spec,
         entry,
         verdict,
-        message,
+        message.clone(),
         started.elapsed(),
-        take(&timeline),
-    )
+        finish(&timeline, Some((verdict, message))),
+    );
+    result.screenshot = screenshot;
+    result
 }
 
 async fn open_scenario(
@@ -325,10 +349,11 @@ async fn open_scenario(
     deploys: Arc<DeploySet>,
     entry: &CheckEntry,
     options: &RunOptions,
-    timeline: &Arc<Mutex<Vec<String>>>,
+    timeline: &Arc<Timeline>,
 ) -> Result<Scenario, ScenarioError> {
     let setup = Instant::now();
     let server = FixtureServer::start(deploys, &spec.headers, options.bind).await?;
+    timeline.set_origin(&server.origin());
     let server_ready = setup.elapsed();
     let log = server.log().clone();
     let sw_path = spec.service_worker.clone();
@@ -338,7 +363,9 @@ async fn open_scenario(
         })
         .map(|r| r.deploy)
     });
-    let page = browser.new_scenario_page(deploy_of_script.clone()).await?;
+    let page = browser
+        .new_scenario_page(deploy_of_script.clone(), timeline.clone())
+        .await?;
     tracing::debug!(
         target: "swgate::timing",
         "scenario setup: fixture server {:?}, browser context + page + CDP domains {:?}",
@@ -363,9 +390,10 @@ async fn open_scenario(
 }
 
 async fn close_scenario(browser: &BrowserSession, scenario: Scenario) {
+    // Events Chromium sent before now belong in the timeline.
     scenario.page.flush().await;
-    for e in scenario.page.console() {
-        scenario.note(format!("console error ({}): {}", e.origin, e.text));
+    for tab in &scenario.tabs {
+        tab.flush().await;
     }
     let Scenario {
         server, page, tabs, ..
@@ -398,15 +426,19 @@ fn classify(e: &ScenarioError) -> (Verdict, String) {
     (verdict, message)
 }
 
-fn take(timeline: &Mutex<Vec<String>>) -> Vec<String> {
-    std::mem::take(&mut *timeline.lock().unwrap_or_else(|p| p.into_inner()))
+/// The scenario's timeline, closed with its verdict.
+fn finish(timeline: &Timeline, verdict: Option<(Verdict, String)>) -> Vec<TimelineEntry> {
+    if let Some((verdict, message)) = verdict {
+        timeline.push(TimelineEvent::Verdict { verdict, message });
+    }
+    timeline.take()
 }
 
 fn cancelled_result(
     spec: &Spec,
     entry: &CheckEntry,
     duration: Duration,
-    timeline: Vec<String>,
+    timeline: Vec<TimelineEntry>,
 ) -> ScenarioResult {
     scenario_result(
         spec,
@@ -424,7 +456,7 @@ fn scenario_result(
     verdict: Verdict,
     message: String,
     duration: Duration,
-    timeline: Vec<String>,
+    timeline: Vec<TimelineEntry>,
 ) -> ScenarioResult {
     ScenarioResult {
         spec: spec.name.clone(),
@@ -436,6 +468,7 @@ fn scenario_result(
         message,
         duration,
         timeline,
+        screenshot: None,
     }
 }
 

@@ -2,8 +2,8 @@
 //! and the deploy-aware steps checks compose (install N, deploy N+1, wait for update checks).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::browser::{
     BrowserSession, CacheInfo, DeployOfScript, NetworkRequest, ScenarioPage, SwState,
@@ -11,6 +11,7 @@ use crate::browser::{
 };
 use crate::server::FixtureServer;
 use crate::spec::{Spec, VersionMarker};
+use crate::timeline::{CacheSnapshot, NavigationAction, Timeline, TimelineEvent};
 
 use super::error::ScenarioError;
 use super::page_version::{PageVersion, ResourceVersion};
@@ -81,8 +82,7 @@ pub struct Scenario {
     pub(crate) page: ScenarioPage,
     /// Bound for each wait on a browser or server signal.
     pub(crate) wait: Duration,
-    started: Instant,
-    timeline: Arc<Mutex<Vec<String>>>,
+    timeline: Arc<Timeline>,
     /// Document requests seen before the latest navigation: the page's document is the first
     /// one after it. Reading "the last document" without this would race the event listener
     /// and could judge the previous page.
@@ -97,7 +97,7 @@ impl Scenario {
         server: FixtureServer,
         page: ScenarioPage,
         wait: Duration,
-        timeline: Arc<Mutex<Vec<String>>>,
+        timeline: Arc<Timeline>,
     ) -> Self {
         Scenario {
             browser,
@@ -107,21 +107,21 @@ impl Scenario {
             server,
             page,
             wait,
-            started: Instant::now(),
             timeline,
             documents_before: AtomicUsize::new(0),
         }
     }
 
-    /// Adds a step to the scenario's log, stamped with the time since the scenario began.
+    /// Adds a step, in words, to the scenario's timeline.
     pub fn note(&self, text: impl AsRef<str>) {
-        let ms = self.started.elapsed().as_millis();
-        let line = format!("{:>6}ms  {}", ms, text.as_ref());
-        tracing::debug!(target: "swgate::scenario", "{}: {line}", self.spec.name);
-        self.timeline
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(line);
+        self.record(TimelineEvent::Step {
+            text: text.as_ref().to_string(),
+        });
+    }
+
+    /// Adds an event to the scenario's timeline.
+    pub(crate) fn record(&self, event: TimelineEvent) {
+        self.timeline.push(event);
     }
 
     /// The origin of this scenario's fixture server.
@@ -132,7 +132,9 @@ impl Scenario {
     /// Switches the fixture server to deploy `name`.
     pub fn deploy(&self, name: &str) -> Result<(), ScenarioError> {
         self.server.deploy(name)?;
-        self.note(format!("deployed {name}"));
+        self.record(TimelineEvent::Deploy {
+            deploy: name.to_string(),
+        });
         Ok(())
     }
 
@@ -141,7 +143,8 @@ impl Scenario {
         let url = self.server.url(&self.spec.start);
         self.mark_navigation();
         self.page.navigate(&url).await?;
-        self.note(format!("opened {}", self.spec.start));
+        self.navigated(1, NavigationAction::Open, &self.spec.start)
+            .await;
         Ok(())
     }
 
@@ -149,8 +152,22 @@ impl Scenario {
     pub async fn reload(&self) -> Result<(), ScenarioError> {
         self.mark_navigation();
         self.page.reload().await?;
-        self.note("reloaded");
+        self.navigated(1, NavigationAction::Reload, "").await;
         Ok(())
+    }
+
+    /// Records a finished navigation and what Cache Storage holds after it: each step of the
+    /// timeline then shows how the caches changed. The snapshot is best-effort (a failed read
+    /// is logged, not judged): it is for reports, and the checks read caches themselves.
+    async fn navigated(&self, tab: u32, action: NavigationAction, path: &str) {
+        self.record(TimelineEvent::Navigation {
+            tab,
+            action,
+            path: path.to_string(),
+        });
+        if let Err(e) = self.caches().await {
+            tracing::debug!("cache snapshot after a navigation failed: {e}");
+        }
     }
 
     /// Records that the page navigated on its own (e.g. the app reloaded on
@@ -592,35 +609,39 @@ impl Scenario {
     /// Opens another tab in the scenario's browser context (same origin, same registration),
     /// at the start page, and returns its index in `tabs`.
     pub async fn open_tab(&mut self) -> Result<usize, ScenarioError> {
+        let number = u32::try_from(self.tabs.len() + 2).unwrap_or(u32::MAX);
         let tab = self
             .browser
-            .new_page_in_context(&self.page.context_id, self.deploy_of_script.clone())
+            .new_page_in_context(
+                &self.page.context_id,
+                self.deploy_of_script.clone(),
+                self.timeline.clone(),
+                number,
+            )
             .await?;
         tab.navigate(&self.server.url(&self.spec.start)).await?;
         self.tabs.push(tab);
-        self.note(format!(
-            "opened {} in tab {}",
-            self.spec.start,
-            self.tabs.len() + 1
-        ));
+        self.navigated(number, NavigationAction::Open, &self.spec.start)
+            .await;
         Ok(self.tabs.len() - 1)
     }
 
-    /// The caches of this scenario's origin, by name.
+    /// The caches of this scenario's origin, by name; recorded in the timeline with the
+    /// origin's Cache Storage usage.
     pub async fn caches(&self) -> Result<Vec<CacheInfo>, ScenarioError> {
-        let caches = self.page.caches(&self.origin()).await?;
-        self.note(format!(
-            "caches: {}",
-            if caches.is_empty() {
-                "none".to_string()
-            } else {
-                caches
-                    .iter()
-                    .map(|c| format!("{} ({} entries)", c.name, c.entries))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        ));
+        let origin = self.origin();
+        let caches = self.page.caches(&origin).await?;
+        let usage_bytes = self.page.cache_storage_usage(&origin).await.ok();
+        self.record(TimelineEvent::Caches {
+            caches: caches
+                .iter()
+                .map(|c| CacheSnapshot {
+                    name: c.name.clone(),
+                    entries: c.entries,
+                })
+                .collect(),
+            usage_bytes,
+        });
         Ok(caches)
     }
 

@@ -124,7 +124,7 @@ fn no_swr_on_auth_fails_when_the_next_user_sees_the_previous_users_data() {
             "{:?}: {}\n{}",
             r.verdict,
             r.message,
-            r.timeline.join("\n")
+            swgate::timeline::detail_log(&r.timeline).join("\n")
         );
     }
 }
@@ -167,6 +167,7 @@ fn only(s: &swgate::runner::RunSummary, spec: &str) -> swgate::runner::RunSummar
             .filter(|r| r.spec == spec)
             .cloned()
             .collect(),
+        chromium: s.chromium.clone(),
         duration: s.duration,
         interrupted: s.interrupted,
     }

@@ -68,7 +68,7 @@ pub fn assert_verdict(summary: &RunSummary, check: &str, verdict: Verdict, messa
         "{check}: expected {verdict:?} with a message starting\n  {message}\ngot {:?}:\n  {}\ntimeline:\n{}",
         r.verdict,
         r.message,
-        r.timeline.join("\n")
+        swgate::timeline::detail_log(&r.timeline).join("\n")
     );
 }
 

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use chromiumoxide::cdp::browser_protocol::cache_storage::RequestEntriesParams;
 use chromiumoxide::cdp::browser_protocol::page::{
-    EventLoadEventFired, ReloadParams, StopLoadingParams,
+    CaptureScreenshotFormat, CaptureScreenshotParams, EventLoadEventFired, ReloadParams,
+    StopLoadingParams,
 };
 use chromiumoxide::cdp::browser_protocol::service_worker::StopAllWorkersParams;
 use chromiumoxide::cdp::browser_protocol::storage::{
@@ -159,6 +160,21 @@ impl ScenarioPage {
         self.call("Page.reload", self.page.execute(ReloadParams::default()))
             .await?;
         Ok(LoadInFlight { loads, started })
+    }
+
+    /// A PNG of what the page shows now (CDP `Page.captureScreenshot`, the viewport).
+    pub async fn screenshot(&self) -> Result<Vec<u8>, BrowserError> {
+        let params = CaptureScreenshotParams {
+            format: Some(CaptureScreenshotFormat::Png),
+            ..Default::default()
+        };
+        let shot = self
+            .call("Page.captureScreenshot", self.page.execute(params))
+            .await?;
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(AsRef::<str>::as_ref(&shot.result.data))
+            .map_err(|e| BrowserError::Page(format!("screenshot is not base64: {e}")))
     }
 
     /// Stops a load in progress (CDP `Page.stopLoading`), as a user pressing Esc.

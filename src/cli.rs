@@ -1,7 +1,7 @@
 //! The command line: parsing, wiring spec → runner → reports, and the exit code.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::browser::{find_chromium, kill_all_launched, BrowserError};
 use crate::checks::{Verdict, CHECKS};
 use crate::exit_codes;
-use crate::report::{write_junit, HumanReporter, Verbosity};
+use crate::report::{write_html, write_json, write_junit, HumanReporter, Verbosity};
 use crate::runner::{run, Cancel, Partition, RunError, RunOptions, RunSummary};
 use crate::spec::{discover_spec_files, load_spec, SpecError};
 
@@ -36,6 +36,12 @@ struct RunArgs {
     /// Write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Write the whole run, timelines included, as JSON to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a self-contained HTML report (timelines, failure screenshots) to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// The Chromium binary (default: `chromium`, `chromium-browser` or `google-chrome` on PATH).
     #[arg(long, value_name = "PATH", env = "SWGATE_CHROMIUM")]
     chromium: Option<PathBuf>,
@@ -196,13 +202,31 @@ async fn run_command(args: RunArgs) -> i32 {
             };
         }
     };
-    if let Some(path) = &args.junit {
-        if let Err(e) = write_junit(&summary, path) {
-            eprintln!("error: cannot write JUnit report {}: {e}", path.display());
-            return exit_codes::INFRASTRUCTURE_ERROR;
+    let writers: [(
+        &Option<PathBuf>,
+        &str,
+        fn(&RunSummary, &Path) -> std::io::Result<()>,
+    ); 3] = [
+        (&args.junit, "JUnit", write_junit),
+        (&args.json, "JSON", write_json),
+        (&args.html, "HTML", write_html),
+    ];
+    let mut code = exit_code(&summary);
+    for (path, format, write) in writers {
+        if let Some(path) = path {
+            if let Err(e) = write(&summary, path) {
+                eprintln!(
+                    "error: cannot write {format} report {}: {e}",
+                    path.display()
+                );
+                // Every report is still attempted; an interrupt stays the more severe outcome.
+                if code != exit_codes::INTERRUPTED {
+                    code = exit_codes::INFRASTRUCTURE_ERROR;
+                }
+            }
         }
     }
-    exit_code(&summary)
+    code
 }
 
 /// The exit code for a finished run; the most severe outcome wins.

@@ -270,8 +270,8 @@ impl TimelineEntry {
                 status,
                 running,
             } => format!(
-                "worker {} (version {version_id}): {status}, {}",
-                deploy.as_deref().unwrap_or("deploy unknown"),
+                "worker {}version {version_id}: {status}, {}",
+                deploy.as_deref().map(|d| format!("{d} ")).unwrap_or_default(),
                 if *running { "running" } else { "stopped" }
             ),
             TimelineEvent::Registration { scope, deleted } => {
@@ -282,29 +282,39 @@ impl TimelineEntry {
                 }
             }
             TimelineEvent::Request {
-                url,
-                resource_type,
-                status,
-                source,
-                cache_name,
-                failed,
-                ..
+                source, cache_name, ..
             } => {
-                let outcome = match (status, failed) {
-                    (_, Some(err)) => format!("failed {err}"),
-                    (Some(s), None) => s.to_string(),
-                    (None, None) => "no response".into(),
-                };
                 let by = source
                     .map(|s| format!(" from {}", s.describe(cache_name.as_deref())))
                     .unwrap_or_default();
-                format!("{resource_type} {url} {outcome}{by}")
+                format!("{}{by}", self.request_line().unwrap_or_default())
             }
             TimelineEvent::Verdict { verdict, message } => {
                 format!("{}: {message}", verdict.label())
             }
             _ => self.step_line().unwrap_or_default(),
         }
+    }
+
+    /// A request as `Document / 200` or `Script /app.js failed net::ERR_FAILED`, without who
+    /// answered; `None` for other events.
+    pub fn request_line(&self) -> Option<String> {
+        let TimelineEvent::Request {
+            url,
+            resource_type,
+            status,
+            failed,
+            ..
+        } = &self.event
+        else {
+            return None;
+        };
+        let outcome = match (status, failed) {
+            (_, Some(err)) => format!("failed {err}"),
+            (Some(s), None) => s.to_string(),
+            (None, None) => "no response".into(),
+        };
+        Some(format!("{resource_type} {url} {outcome}"))
     }
 
     /// Short name of the event kind, for tables.

@@ -1,9 +1,14 @@
-//! Reports, all rendered from the runner's events and summary: human lines and JUnit XML.
+//! Reports, all rendered from the runner's events and summary (each scenario's timeline):
+//! human lines, JUnit XML, JSON, HTML, and the repro table.
 
+mod html;
 mod human;
+mod json;
 mod junit;
 
+pub use html::{escape, html_report, write_html};
 pub use human::{HumanReporter, Verbosity};
+pub use json::{json_report, write_json, FORMAT_VERSION};
 pub use junit::{junit_report, write_junit};
 
 #[cfg(test)]

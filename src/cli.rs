@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::browser::{find_chromium, kill_all_launched, BrowserError};
+use crate::browser::{find_chromium, kill_all_launched, BrowserError, LaunchOptions};
 use crate::checks::{Verdict, CHECKS};
 use crate::exit_codes;
-use crate::report::{write_html, write_json, write_junit, HumanReporter, Verbosity};
-use crate::runner::{run, Cancel, Partition, RunError, RunOptions, RunSummary};
-use crate::spec::{discover_spec_files, load_spec, SpecError};
+use crate::report::{repro_table, write_html, write_json, write_junit, HumanReporter, Verbosity};
+use crate::runner::{run, Cancel, Event, Partition, RunError, RunOptions, RunSummary};
+use crate::spec::{discover_spec_files, load_spec, Spec, SpecError};
 
 /// swgate: catches service-worker regressions before users do.
 #[derive(Debug, Parser)]
@@ -27,6 +27,52 @@ enum Command {
     Run(RunArgs),
     /// List the available checks.
     List,
+    /// Run one scenario and print its whole timeline as a table (for bug reports).
+    Repro(ReproArgs),
+}
+
+/// How to start Chromium and bound the waits: shared by `run` and `repro`.
+#[derive(Debug, Args)]
+struct BrowserArgs {
+    /// The Chromium binary (default: `chromium`, `chromium-browser` or `google-chrome` on PATH).
+    #[arg(long, value_name = "PATH", env = "SWGATE_CHROMIUM")]
+    chromium: Option<PathBuf>,
+    /// Extra Chromium flag, with its leading `--` (repeatable).
+    #[arg(long = "chromium-arg", value_name = "FLAG", allow_hyphen_values = true)]
+    chromium_args: Vec<String>,
+    /// Seconds a whole scenario may take.
+    #[arg(long, value_name = "SECS", default_value_t = 90)]
+    timeout: u64,
+    /// Seconds any single wait may take (a page load, an update check, a worker install).
+    #[arg(long, value_name = "SECS", default_value_t = 15)]
+    wait_timeout: u64,
+    /// Address the fixture servers bind; the default 127.0.0.1 serves this machine only.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+}
+
+#[derive(Debug, Args)]
+struct ReproArgs {
+    /// The spec file.
+    spec: PathBuf,
+    /// The check to run: its name, or its label (`name @line`) when the spec repeats it
+    /// (default: the spec's first check).
+    #[arg(long, value_name = "NAME")]
+    check: Option<String>,
+    /// Keep Chromium's profile in DIR (new or empty) to inspect the worker's registration and
+    /// caches afterwards; the scenario then runs in the default browser context, which is
+    /// the one Chromium writes to disk.
+    #[arg(long, value_name = "DIR")]
+    keep_profile: Option<PathBuf>,
+    /// Show Chromium's window instead of running headless (needs a display: $DISPLAY or
+    /// $WAYLAND_DISPLAY).
+    #[arg(long)]
+    headful: bool,
+    /// Print swgate's debug log as the scenario runs.
+    #[arg(short, long)]
+    verbose: bool,
+    #[command(flatten)]
+    browser: BrowserArgs,
 }
 
 #[derive(Debug, Args)]
@@ -42,18 +88,6 @@ struct RunArgs {
     /// Write a self-contained HTML report (timelines, failure screenshots) to FILE.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// The Chromium binary (default: `chromium`, `chromium-browser` or `google-chrome` on PATH).
-    #[arg(long, value_name = "PATH", env = "SWGATE_CHROMIUM")]
-    chromium: Option<PathBuf>,
-    /// Extra Chromium flag, with its leading `--` (repeatable).
-    #[arg(long = "chromium-arg", value_name = "FLAG", allow_hyphen_values = true)]
-    chromium_args: Vec<String>,
-    /// Seconds a whole scenario may take.
-    #[arg(long, value_name = "SECS", default_value_t = 90)]
-    timeout: u64,
-    /// Seconds any single wait may take (a page load, an update check, a worker install).
-    #[arg(long, value_name = "SECS", default_value_t = 15)]
-    wait_timeout: u64,
     /// Scenarios to run at once, all in one Chromium (default: twice the CPUs; scenarios
     /// mostly wait on Chromium).
     #[arg(short, long, value_name = "N")]
@@ -65,15 +99,14 @@ struct RunArgs {
     /// instead of launching one.
     #[arg(long, value_name = "WS_URL", conflicts_with = "chromium")]
     connect: Option<String>,
-    /// Address the fixture servers bind; the default 127.0.0.1 serves this machine only.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
-    bind: std::net::IpAddr,
     /// Print every scenario's step log.
     #[arg(short, long, conflicts_with = "quiet")]
     verbose: bool,
     /// Print only what did not pass.
     #[arg(short, long)]
     quiet: bool,
+    #[command(flatten)]
+    browser: BrowserArgs,
 }
 
 /// Parses `args`, runs the command and returns the process exit code.
@@ -99,21 +132,30 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
         Command::Run(args) => {
             init_tracing(args.verbose);
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("error: cannot start the async runtime: {e}");
-                    return exit_codes::TIMEOUT_OR_INTERNAL;
-                }
-            };
-            let code = runtime.block_on(run_command(args));
-            runtime.shutdown_timeout(Duration::from_secs(2));
-            code
+            block_on(run_command(args))
+        }
+        Command::Repro(args) => {
+            init_tracing(args.verbose);
+            block_on(repro_command(args))
         }
     }
+}
+
+/// Runs `command` on a multi-threaded runtime and returns its exit code.
+fn block_on(command: impl std::future::Future<Output = i32>) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit_codes::TIMEOUT_OR_INTERNAL;
+        }
+    };
+    let code = runtime.block_on(command);
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    code
 }
 
 fn init_tracing(verbose: bool) {
@@ -133,19 +175,12 @@ fn init_tracing(verbose: bool) {
         .try_init();
 }
 
-async fn run_command(args: RunArgs) -> i32 {
-    let paths = if args.paths.is_empty() {
-        vec![bundled_specs_dir()]
-    } else {
-        args.paths.clone()
-    };
-    let files = match discover_spec_files(&paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprint!("{}", e.render());
-            return exit_codes::USAGE_ERROR;
-        }
-    };
+/// Loads every spec, printing each error; `Err` holds the exit code.
+fn load_specs(paths: &[PathBuf]) -> Result<Vec<Spec>, i32> {
+    let files = discover_spec_files(paths).map_err(|e| {
+        eprint!("{}", e.render());
+        exit_codes::USAGE_ERROR
+    })?;
     let (specs, errors): (Vec<_>, Vec<_>) =
         files.iter().map(|f| load_spec(f)).partition(Result::is_ok);
     if !errors.is_empty() {
@@ -158,26 +193,53 @@ async fn run_command(args: RunArgs) -> i32 {
             errors.len(),
             if errors.len() == 1 { "" } else { "s" }
         );
-        return exit_codes::USAGE_ERROR;
+        return Err(exit_codes::USAGE_ERROR);
     }
-    let specs: Vec<_> = specs.into_iter().filter_map(Result::ok).collect();
-    let chromium = match (&args.connect, find_chromium(args.chromium.as_deref())) {
-        (Some(_), _) => std::path::PathBuf::new(),
+    Ok(specs.into_iter().filter_map(Result::ok).collect())
+}
+
+/// Run options from the browser arguments (one job, no partition); `Err` holds the exit code.
+fn run_options(browser: &BrowserArgs, connect: Option<&str>) -> Result<RunOptions, i32> {
+    let chromium = match (connect, find_chromium(browser.chromium.as_deref())) {
+        (Some(_), _) => PathBuf::new(),
         (None, Ok(p)) => p,
         (None, Err(e)) => {
             eprintln!("error: {e}");
-            return exit_codes::INFRASTRUCTURE_ERROR;
+            return Err(exit_codes::INFRASTRUCTURE_ERROR);
         }
     };
-    let options = RunOptions {
+    Ok(RunOptions {
         chromium,
-        chromium_args: args.chromium_args.clone(),
-        jobs: args.jobs.unwrap_or_else(default_jobs).max(1),
-        scenario_timeout: Duration::from_secs(args.timeout.max(1)),
-        wait_timeout: Duration::from_secs(args.wait_timeout.max(1)),
-        bind: Some(args.bind),
-        connect: args.connect.clone(),
-        partition: args.partition,
+        launch: LaunchOptions {
+            extra_args: browser.chromium_args.clone(),
+            ..Default::default()
+        },
+        jobs: 1,
+        scenario_timeout: Duration::from_secs(browser.timeout.max(1)),
+        wait_timeout: Duration::from_secs(browser.wait_timeout.max(1)),
+        bind: Some(browser.bind),
+        connect: connect.map(str::to_owned),
+        partition: None,
+    })
+}
+
+async fn run_command(args: RunArgs) -> i32 {
+    let paths = if args.paths.is_empty() {
+        vec![bundled_specs_dir()]
+    } else {
+        args.paths.clone()
+    };
+    let specs = match load_specs(&paths) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let options = match run_options(&args.browser, args.connect.as_deref()) {
+        Ok(o) => RunOptions {
+            jobs: args.jobs.unwrap_or_else(default_jobs).max(1),
+            partition: args.partition,
+            ..o
+        },
+        Err(code) => return code,
     };
     let (cancel_tx, cancel) = Cancel::new();
     let signals = tokio::spawn(handle_signals(cancel_tx));
@@ -202,11 +264,8 @@ async fn run_command(args: RunArgs) -> i32 {
             };
         }
     };
-    let writers: [(
-        &Option<PathBuf>,
-        &str,
-        fn(&RunSummary, &Path) -> std::io::Result<()>,
-    ); 3] = [
+    type Writer = fn(&RunSummary, &Path) -> std::io::Result<()>;
+    let writers: [(&Option<PathBuf>, &str, Writer); 3] = [
         (&args.junit, "JUnit", write_junit),
         (&args.json, "JSON", write_json),
         (&args.html, "HTML", write_html),
@@ -227,6 +286,107 @@ async fn run_command(args: RunArgs) -> i32 {
         }
     }
     code
+}
+
+/// `swgate repro`: one scenario, its timeline printed as a table on stdout.
+async fn repro_command(args: ReproArgs) -> i32 {
+    let mut spec = match load_specs(std::slice::from_ref(&args.spec)) {
+        Ok(mut specs) if specs.len() == 1 => specs.remove(0),
+        Ok(_) => {
+            eprintln!(
+                "error: repro takes one spec file, and {} is a directory",
+                args.spec.display()
+            );
+            return exit_codes::USAGE_ERROR;
+        }
+        Err(code) => return code,
+    };
+    let available = || {
+        spec.checks
+            .iter()
+            .map(|c| format!("`{}`", c.label))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let chosen = match &args.check {
+        None => 0,
+        Some(name) => match spec
+            .checks
+            .iter()
+            .position(|c| c.label == *name)
+            .or_else(|| spec.checks.iter().position(|c| c.config.name() == name))
+        {
+            Some(i) => i,
+            None => {
+                eprintln!(
+                    "error: {} has no check `{name}`; it has {}",
+                    args.spec.display(),
+                    available()
+                );
+                return exit_codes::USAGE_ERROR;
+            }
+        },
+    };
+    if args.headful
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
+        eprintln!("error: --headful needs a display, and neither $DISPLAY nor $WAYLAND_DISPLAY is set (run under `xvfb-run`, or drop --headful)");
+        return exit_codes::USAGE_ERROR;
+    }
+    if let Some(dir) = &args.keep_profile {
+        if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
+            eprintln!(
+                "error: --keep-profile {} is not empty; give a new or empty directory (Chromium's profile is written there)",
+                dir.display()
+            );
+            return exit_codes::USAGE_ERROR;
+        }
+    }
+    if args.check.is_none() && spec.checks.len() > 1 {
+        eprintln!(
+            "swgate repro: running `{}`, the first of {} (--check NAME picks another)",
+            spec.checks[0].label,
+            available()
+        );
+    }
+    spec.checks = vec![spec.checks.swap_remove(chosen)];
+    let mut options = match run_options(&args.browser, None) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    options.launch.keep_profile = args.keep_profile.clone();
+    options.launch.headful = args.headful;
+    let (cancel_tx, cancel) = Cancel::new();
+    let signals = tokio::spawn(handle_signals(cancel_tx));
+    let result = run(std::slice::from_ref(&spec), &options, cancel, &mut |e| {
+        if let Event::RunStarted { chromium, .. } = e {
+            eprintln!(
+                "swgate repro: {} › {} in {chromium}",
+                spec.name, spec.checks[0].label
+            );
+        }
+    })
+    .await;
+    signals.abort();
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}", chain(&e));
+            return exit_codes::INFRASTRUCTURE_ERROR;
+        }
+    };
+    for r in &summary.results {
+        print!("{}", repro_table(r));
+    }
+    if let Some(dir) = &args.keep_profile {
+        eprintln!(
+            "swgate repro: Chromium's profile is kept in {} (open it with `chromium --user-data-dir={}` and chrome://serviceworker-internals; the fixture server is gone)",
+            dir.display(),
+            dir.display()
+        );
+    }
+    exit_code(&summary)
 }
 
 /// The exit code for a finished run; the most severe outcome wins.

@@ -271,7 +271,10 @@ impl TimelineEntry {
                 running,
             } => format!(
                 "worker {}version {version_id}: {status}, {}",
-                deploy.as_deref().map(|d| format!("{d} ")).unwrap_or_default(),
+                deploy
+                    .as_deref()
+                    .map(|d| format!("{d} "))
+                    .unwrap_or_default(),
                 if *running { "running" } else { "stopped" }
             ),
             TimelineEvent::Registration { scope, deleted } => {

@@ -28,7 +28,6 @@ const PROFILE_PREFIX: &str = "swgate-profile-";
 /// Flags every launch gets. The network is closed on CI machines: without the background
 /// networking flags Chromium keeps trying Google's hosts.
 const FLAGS: &[&str] = &[
-    "--headless=new",
     "--no-sandbox",
     "--disable-background-networking",
     "--disable-component-update",
@@ -46,9 +45,37 @@ const FLAGS: &[&str] = &[
     "--remote-debugging-address=127.0.0.1",
 ];
 
+/// How to start Chromium beyond the fixed flags.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// Extra flags, each with its leading `--`.
+    pub extra_args: Vec<String>,
+    /// Keep the profile in this directory (for inspection afterwards) instead of a temporary
+    /// one removed at exit.
+    pub keep_profile: Option<PathBuf>,
+    /// Show a window instead of running headless (needs a display).
+    pub headful: bool,
+}
+
+/// Chromium's profile directory: temporary (removed at cleanup) or kept for the user.
+enum Profile {
+    Temp(TempDir),
+    Kept(PathBuf),
+}
+
+impl Profile {
+    fn path(&self) -> &Path {
+        match self {
+            Profile::Temp(t) => t.path(),
+            Profile::Kept(p) => p,
+        }
+    }
+}
+
 /// Process groups and profiles of every Chromium this process launched and has not yet
 /// cleaned up; the last-resort path (second Ctrl-C) kills and removes them synchronously.
-static LAUNCHED: Mutex<Vec<(i32, PathBuf)>> = Mutex::new(Vec::new());
+/// The flag says whether the profile is temporary (to remove) or kept.
+static LAUNCHED: Mutex<Vec<(i32, PathBuf, bool)>> = Mutex::new(Vec::new());
 
 /// Finds the Chromium binary: the explicit path if given, else `chromium`, `chromium-browser`,
 /// `google-chrome` on `PATH`.
@@ -83,7 +110,7 @@ pub fn find_chromium(explicit: Option<&Path>) -> Result<PathBuf, BrowserError> {
 pub(crate) struct ChromiumProcess {
     pub(crate) ws_url: String,
     pgid: i32,
-    profile: Option<TempDir>,
+    profile: Option<Profile>,
     exit: tokio::sync::watch::Receiver<Option<String>>,
     stderr_tail: Arc<Mutex<Vec<String>>>,
 }
@@ -92,7 +119,7 @@ impl ChromiumProcess {
     /// Starts Chromium and waits (bounded) for its DevTools WebSocket URL.
     pub(crate) async fn launch(
         exe: &Path,
-        extra_args: &[String],
+        options: &LaunchOptions,
         timeout: Duration,
     ) -> Result<Self, BrowserError> {
         sweep_stale_profiles();
@@ -100,10 +127,21 @@ impl ChromiumProcess {
             path: exe.to_path_buf(),
             reason,
         };
-        let profile = tempfile::Builder::new()
-            .prefix(&format!("{PROFILE_PREFIX}{}-", std::process::id()))
-            .tempdir()
-            .map_err(|e| launch_err(format!("cannot create a temporary profile: {e}")))?;
+        let profile = match &options.keep_profile {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    launch_err(format!("cannot create the profile {}: {e}", dir.display()))
+                })?;
+                // Absolute, so cleanup can find Chromium's processes by their command line.
+                Profile::Kept(dir.canonicalize().unwrap_or_else(|_| dir.clone()))
+            }
+            None => Profile::Temp(
+                tempfile::Builder::new()
+                    .prefix(&format!("{PROFILE_PREFIX}{}-", std::process::id()))
+                    .tempdir()
+                    .map_err(|e| launch_err(format!("cannot create a temporary profile: {e}")))?,
+            ),
+        };
         become_subreaper();
         let mut cmd = Command::new(exe);
         // Chromium's crashpad handler double-forks out of our process group and keeps its
@@ -111,8 +149,9 @@ impl ChromiumProcess {
         // the profile on its command line (how cleanup finds it) and writes nothing elsewhere.
         cmd.env("XDG_CONFIG_HOME", profile.path().join("xdg-config"))
             .args(FLAGS)
+            .args((!options.headful).then_some("--headless=new"))
             .arg(format!("--user-data-dir={}", profile.path().display()))
-            .args(extra_args)
+            .args(&options.extra_args)
             .arg("about:blank")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -134,10 +173,11 @@ impl ChromiumProcess {
             .spawn()
             .map_err(|e| launch_err(format!("cannot execute: {e}")))?;
         let pid = child.id().unwrap_or_default() as i32;
-        LAUNCHED
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((pid, profile.path().to_path_buf()));
+        LAUNCHED.lock().unwrap_or_else(|e| e.into_inner()).push((
+            pid,
+            profile.path().to_path_buf(),
+            matches!(profile, Profile::Temp(_)),
+        ));
 
         let stderr = child.stderr.take().expect("stderr is piped");
         let stderr_tail = Arc::new(Mutex::new(Vec::new()));
@@ -213,8 +253,8 @@ impl ChromiumProcess {
         LAUNCHED
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .retain(|(pid, _)| *pid != self.pgid);
-        if let Some(profile) = self.profile.take() {
+            .retain(|(pid, _, _)| *pid != self.pgid);
+        if let Some(Profile::Temp(profile)) = self.profile.take() {
             let path = profile.path().to_path_buf();
             if let Err(e) = profile.close() {
                 tracing::warn!("could not remove Chromium profile {}: {e}", path.display());
@@ -233,7 +273,7 @@ impl Drop for ChromiumProcess {
             LAUNCHED
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .retain(|(pid, _)| *pid != self.pgid);
+                .retain(|(pid, _, _)| *pid != self.pgid);
         }
     }
 }
@@ -279,15 +319,19 @@ fn become_subreaper() {
     }
 }
 
-/// Pids of live or zombie processes whose command line mentions `profile`.
+/// Pids of live or zombie processes whose command line mentions `profile`, swgate itself
+/// excluded: with `repro --keep-profile DIR` swgate's own command line names the profile too
+/// (a first version SIGKILLed itself at cleanup).
 fn processes_of_profile(profile: &Path) -> Vec<i32> {
     let needle = profile.as_os_str().as_encoded_bytes();
+    let me = std::process::id() as i32;
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     entries
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| *pid != me)
         .filter(|pid| {
             std::fs::read(format!("/proc/{pid}/cmdline"))
                 .is_ok_and(|c| c.windows(needle.len()).any(|w| w == needle))
@@ -341,7 +385,7 @@ fn reap_orphaned_zombies() {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
-        .map(|(pid, _)| *pid)
+        .map(|(pid, _, _)| *pid)
         .collect();
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return;
@@ -375,7 +419,7 @@ fn reap_orphaned_zombies() {
 /// last resort when the user interrupts twice.
 pub fn kill_all_launched() {
     let launched = std::mem::take(&mut *LAUNCHED.lock().unwrap_or_else(|e| e.into_inner()));
-    for (pgid, profile) in launched {
+    for (pgid, profile, temporary) in launched {
         // SAFETY: as above.
         unsafe {
             libc::killpg(pgid, libc::SIGKILL);
@@ -386,7 +430,9 @@ pub fn kill_all_launched() {
                 libc::kill(pid, libc::SIGKILL);
             }
         }
-        let _ = std::fs::remove_dir_all(profile);
+        if temporary {
+            let _ = std::fs::remove_dir_all(profile);
+        }
     }
 }
 

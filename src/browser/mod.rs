@@ -10,7 +10,9 @@ mod session;
 mod sw_state;
 
 pub use error::BrowserError;
-pub use launch::{find_chromium, kill_all_launched, sweep_stale_profiles, INSTALL_HINT};
+pub use launch::{
+    find_chromium, kill_all_launched, sweep_stale_profiles, LaunchOptions, INSTALL_HINT,
+};
 pub use network_log::{NetworkLog, NetworkRequest};
 pub use page::{
     CacheContents, CacheInfo, CachedEntry, ConsoleEntry, DeployOfScript, LoadInFlight, ScenarioPage,

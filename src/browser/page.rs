@@ -56,7 +56,8 @@ pub type DeployOfScript = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 /// A page in its own browser context, with its service-worker, network and console state.
 pub struct ScenarioPage {
     page: Page,
-    pub(crate) context_id: BrowserContextId,
+    /// The page's browser context; `None` for the default context.
+    pub(crate) context_id: Option<BrowserContextId>,
     target_id: String,
     sw: Arc<Mutex<SwState>>,
     sw_changed: watch::Receiver<u64>,
@@ -72,7 +73,7 @@ impl ScenarioPage {
     /// Wires listeners and enables the CDP domains on a fresh `about:blank` page.
     pub(crate) async fn attach(
         page: Page,
-        context_id: BrowserContextId,
+        context_id: Option<BrowserContextId>,
         call_timeout: Duration,
         chromium_exit: watch::Receiver<Option<String>>,
         deploy_of_script: DeployOfScript,

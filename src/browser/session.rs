@@ -13,7 +13,7 @@ use futures::StreamExt;
 use tokio::task::JoinHandle;
 
 use super::error::BrowserError;
-use super::launch::ChromiumProcess;
+use super::launch::{ChromiumProcess, LaunchOptions};
 use super::page::{DeployOfScript, ScenarioPage};
 use crate::timeline::Timeline;
 
@@ -33,11 +33,11 @@ impl BrowserSession {
     /// bounded by `call_timeout`.
     pub async fn launch(
         exe: &Path,
-        extra_args: &[String],
+        options: &LaunchOptions,
         call_timeout: Duration,
     ) -> Result<Self, BrowserError> {
         let started = std::time::Instant::now();
-        let process = ChromiumProcess::launch(exe, extra_args, Duration::from_secs(20)).await?;
+        let process = ChromiumProcess::launch(exe, options, Duration::from_secs(20)).await?;
         let url = process.ws_url.clone();
         let exit = process.exit_watch();
         match Self::connect_to(&url, call_timeout).await {
@@ -127,12 +127,21 @@ impl BrowserSession {
     }
 
     /// Opens an `about:blank` page in a fresh browser context (own registrations, caches and
-    /// cookies: measured isolated even for the same origin).
+    /// cookies: measured isolated even for the same origin), or in the default context when
+    /// `own_context` is false. A non-default context keeps its data in memory only, so a
+    /// profile kept for inspection (`swgate repro --keep-profile`) holds the scenario's
+    /// registrations and caches only if the scenario ran in the default context.
     pub(crate) async fn new_scenario_page(
         &self,
         deploy_of_script: DeployOfScript,
         timeline: Arc<Timeline>,
+        own_context: bool,
     ) -> Result<ScenarioPage, BrowserError> {
+        if !own_context {
+            return self
+                .new_page_in_context(None, deploy_of_script, timeline, 1)
+                .await;
+        }
         let bounded = |what: &'static str| {
             let after = self.call_timeout;
             move |_| BrowserError::Timeout {
@@ -148,7 +157,7 @@ impl BrowserSession {
         .await
         .map_err(bounded("Target.createBrowserContext"))?
         .map_err(BrowserError::cdp("Target.createBrowserContext"))?;
-        self.new_page_in_context(&context_id, deploy_of_script, timeline, 1)
+        self.new_page_in_context(Some(&context_id), deploy_of_script, timeline, 1)
             .await
     }
 
@@ -156,16 +165,16 @@ impl BrowserSession {
     /// same user).
     pub(crate) async fn new_page_in_context(
         &self,
-        context_id: &BrowserContextId,
+        context_id: Option<&BrowserContextId>,
         deploy_of_script: DeployOfScript,
         timeline: Arc<Timeline>,
         tab: u32,
     ) -> Result<ScenarioPage, BrowserError> {
-        let params = CreateTargetParams::builder()
-            .url("about:blank")
-            .browser_context_id(context_id.clone())
-            .build()
-            .map_err(BrowserError::Page)?;
+        let mut params = CreateTargetParams::builder().url("about:blank");
+        if let Some(id) = context_id {
+            params = params.browser_context_id(id.clone());
+        }
+        let params = params.build().map_err(BrowserError::Page)?;
         let page = tokio::time::timeout(self.call_timeout, self.browser.new_page(params))
             .await
             .map_err(|_| BrowserError::Timeout {
@@ -175,7 +184,7 @@ impl BrowserSession {
             .map_err(BrowserError::cdp("Target.createTarget"))?;
         ScenarioPage::attach(
             page,
-            context_id.clone(),
+            context_id.cloned(),
             self.call_timeout,
             self.exit.clone(),
             deploy_of_script,
@@ -196,6 +205,9 @@ impl BrowserSession {
         let context_id = page.context_id.clone();
         let page = page.into_page();
         let _ = tokio::time::timeout(self.call_timeout, page.close()).await;
+        let Some(context_id) = context_id else {
+            return;
+        };
         match tokio::time::timeout(
             self.call_timeout,
             self.browser.dispose_browser_context(context_id),

@@ -206,9 +206,9 @@ fn scenario_section(out: &mut String, i: usize, r: &ScenarioResult) {
         cache_growth(out, &r.timeline);
     }
     if let Some(png) = &r.screenshot {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<figure><figcaption>The page when the check ended</figcaption><img class=\"screenshot\" alt=\"screenshot of the page when {} ended\" src=\"data:image/png;base64,{}\"></figure>\n",
+            "<figure><figcaption>The page when the check ended</figcaption><img class=\"screenshot\" alt=\"screenshot of the page when {} ended\" src=\"data:image/png;base64,{}\"></figure>",
             escape(&r.label),
             base64::engine::general_purpose::STANDARD.encode(png)
         );
@@ -218,9 +218,9 @@ fn scenario_section(out: &mut String, i: usize, r: &ScenarioResult) {
     } else {
         " open"
     };
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<details{open}><summary>Timeline: {} events</summary>\n",
+        "<details{open}><summary>Timeline: {} events</summary>",
         r.timeline.len()
     );
     timeline_table(out, &r.timeline, &palette);

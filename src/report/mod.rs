@@ -5,11 +5,13 @@ mod html;
 mod human;
 mod json;
 mod junit;
+mod repro;
 
 pub use html::{escape, html_report, write_html};
 pub use human::{HumanReporter, Verbosity};
 pub use json::{json_report, write_json, FORMAT_VERSION};
 pub use junit::{junit_report, write_junit};
+pub use repro::repro_table;
 
 #[cfg(test)]
 mod test_helpers;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use tokio::sync::watch;
 
-use crate::browser::{BrowserError, BrowserSession};
+use crate::browser::{BrowserError, BrowserSession, LaunchOptions};
 use crate::checks::{Judgement, Verdict};
 use crate::server::{DeploySet, FixtureServer};
 use crate::spec::{CheckEntry, Spec};
@@ -24,8 +24,8 @@ use super::scenario::Scenario;
 pub struct RunOptions {
     /// The Chromium binary.
     pub chromium: PathBuf,
-    /// Extra Chromium flags (each with its leading `--`).
-    pub chromium_args: Vec<String>,
+    /// How to launch Chromium: extra flags, a kept profile, headful.
+    pub launch: LaunchOptions,
     /// Scenarios run at once.
     pub jobs: usize,
     /// Bound for a whole scenario.
@@ -125,12 +125,7 @@ pub async fn run(
     let browser = match &options.connect {
         Some(url) => BrowserSession::connect(url, options.wait_timeout).await?,
         None => {
-            BrowserSession::launch(
-                &options.chromium,
-                &options.chromium_args,
-                options.wait_timeout,
-            )
-            .await?
+            BrowserSession::launch(&options.chromium, &options.launch, options.wait_timeout).await?
         }
     };
     let chromium = match browser.version().await {
@@ -363,8 +358,11 @@ async fn open_scenario(
         })
         .map(|r| r.deploy)
     });
+    // A kept profile is for inspecting the scenario's storage afterwards, which only the
+    // default browser context writes to disk.
+    let own_context = options.launch.keep_profile.is_none();
     let page = browser
-        .new_scenario_page(deploy_of_script.clone(), timeline.clone())
+        .new_scenario_page(deploy_of_script.clone(), timeline.clone(), own_context)
         .await?;
     tracing::debug!(
         target: "swgate::timing",

@@ -613,7 +613,7 @@ impl Scenario {
         let tab = self
             .browser
             .new_page_in_context(
-                &self.page.context_id,
+                self.page.context_id.as_ref(),
                 self.deploy_of_script.clone(),
                 self.timeline.clone(),
                 number,

@@ -24,7 +24,7 @@ pub fn chromium() -> PathBuf {
 pub fn options() -> RunOptions {
     RunOptions {
         chromium: chromium(),
-        chromium_args: Vec::new(),
+        launch: Default::default(),
         jobs: 2,
         scenario_timeout: Duration::from_secs(90),
         wait_timeout: Duration::from_secs(15),

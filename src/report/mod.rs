@@ -4,7 +4,9 @@ mod human;
 mod junit;
 
 pub use human::{HumanReporter, Verbosity};
-pub use junit::{junit_report, write_junit};
+pub use junit::{junit_report, junit_xml, write_junit};
 
+#[cfg(test)]
+mod junit_schema;
 #[cfg(test)]
 mod test_helpers;

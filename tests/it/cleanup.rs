@@ -116,6 +116,12 @@ fn failing_run_leaves_nothing_and_writes_junit() {
     let (code, stderr) =
         Running::start(&["specs/cache-hoarder.yaml", "--junit", junit_arg]).finish();
     assert_eq!(code, Some(1), "{stderr}");
+    // Piped stderr with NO_COLOR (as `swgate()` sets): plain progress lines, no escapes.
+    assert!(
+        stderr.contains("START     cache-hoarder › caches-pruned"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\x1b'), "{stderr:?}");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
         xml.contains(r#"<testsuite name="cache-hoarder" tests="2" errors="0" failures="1">"#),

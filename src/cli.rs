@@ -9,7 +9,10 @@ use clap::{Args, Parser, Subcommand};
 use crate::browser::{find_chromium, kill_all_launched, BrowserError, LaunchOptions};
 use crate::checks::{Verdict, CHECKS};
 use crate::exit_codes;
-use crate::report::{repro_table, write_html, write_json, write_junit, HumanReporter, Verbosity};
+use crate::report::{
+    repro_table, stderr_color, write_html, write_json, write_junit, HumanReporter, Progress,
+    Verbosity,
+};
 use crate::runner::{run, Cancel, Event, Partition, RunError, RunOptions, RunSummary};
 use crate::spec::{discover_spec_files, load_spec, Spec, SpecError};
 
@@ -166,11 +169,9 @@ fn init_tracing(verbose: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SWGATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let color = std::env::var_os("NO_COLOR").is_none()
-        && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(color)
+        .with_ansi(stderr_color())
         .with_writer(std::io::stderr)
         .try_init();
 }
@@ -250,8 +251,17 @@ async fn run_command(args: RunArgs) -> i32 {
     } else {
         Verbosity::Normal
     };
-    let mut human = HumanReporter::new(std::io::stderr(), verbosity, true);
-    let result = run(&specs, &options, cancel, &mut |e| human.event(&e)).await;
+    let is_tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut progress = Progress::new(verbosity, is_tty, stderr_color());
+    let mut human =
+        HumanReporter::new(progress.writer(), verbosity, true).with_color(stderr_color());
+    let result = run(&specs, &options, cancel, &mut |e| {
+        human.event(&e);
+        progress.event(&e);
+    })
+    .await;
+    drop(human);
+    progress.finish();
     signals.abort();
     let summary = match result {
         Ok(s) => s,

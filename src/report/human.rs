@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use super::style::verdict_label;
 use crate::checks::Verdict;
 use crate::runner::{Event, RunSummary, ScenarioResult};
 
@@ -21,6 +22,7 @@ pub struct HumanReporter<W: Write> {
     out: W,
     verbosity: Verbosity,
     show_durations: bool,
+    color: bool,
 }
 
 impl<W: Write> HumanReporter<W> {
@@ -30,7 +32,14 @@ impl<W: Write> HumanReporter<W> {
             out,
             verbosity,
             show_durations,
+            color: false,
         }
+    }
+
+    /// Colours verdict labels (off by default; see `style::stderr_color`).
+    pub fn with_color(mut self, color: bool) -> Self {
+        self.color = color;
+        self
     }
 
     /// Handles one runner event. Write errors are ignored: output is best-effort, and the exit
@@ -63,8 +72,8 @@ impl<W: Write> HumanReporter<W> {
         };
         writeln!(
             self.out,
-            "{:<9} {} › {}{time}: {}",
-            r.verdict.label(),
+            "{} {} › {}{time}: {}",
+            verdict_label(r.verdict, self.color),
             r.spec,
             r.label,
             r.message

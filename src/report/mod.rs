@@ -1,17 +1,23 @@
 //! Reports, all rendered from the runner's events and summary (each scenario's timeline):
-//! human lines, JUnit XML, JSON, HTML, and the repro table.
+//! human lines, live progress, JUnit XML, JSON, HTML, and the repro table.
 
 mod html;
 mod human;
 mod json;
 mod junit;
+mod progress;
 mod repro;
+mod style;
 
 pub use html::{escape, html_report, write_html};
 pub use human::{HumanReporter, Verbosity};
 pub use json::{json_report, write_json, FORMAT_VERSION};
-pub use junit::{junit_report, write_junit};
+pub use junit::{junit_report, junit_xml, write_junit};
+pub use progress::{Progress, ProgressWriter};
 pub use repro::repro_table;
+pub use style::stderr_color;
 
+#[cfg(test)]
+mod junit_schema;
 #[cfg(test)]
 mod test_helpers;

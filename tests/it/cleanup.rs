@@ -6,7 +6,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::util::{chromium, chromium_processes_of, profiles_of, swgate};
+use crate::util::{assert_valid_junit, chromium, chromium_processes_of, profiles_of, swgate};
 
 /// A running `swgate run` whose stderr is read line by line on a thread.
 struct Running {
@@ -116,17 +116,26 @@ fn failing_run_leaves_nothing_and_writes_junit() {
     let (code, stderr) =
         Running::start(&["specs/cache-hoarder.yaml", "--junit", junit_arg]).finish();
     assert_eq!(code, Some(1), "{stderr}");
+    // Piped stderr with NO_COLOR (as `swgate()` sets): plain progress lines, no escapes.
+    assert!(
+        stderr.contains("START     cache-hoarder › caches-pruned"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\x1b'), "{stderr:?}");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
-        xml.contains(
-            r#"<testsuite name="cache-hoarder" tests="2" disabled="0" errors="0" failures="1">"#
-        ),
+        xml.contains(r#"<testsuite name="cache-hoarder" tests="2" errors="0" failures="1">"#),
         "{xml}"
     );
     assert!(
         xml.contains(r#"<failure message="old caches pile up on users&apos; disks: after v2&apos;s worker activated, 1 cache created under v1 remains: `shell-v1` (2 entries)" type="fail">"#),
         "{xml}"
     );
+    assert!(
+        xml.contains(r#"<testcase name="caches-pruned" classname="cache-hoarder" time=""#),
+        "{xml}"
+    );
+    assert_valid_junit(&junit);
 }
 
 #[test]

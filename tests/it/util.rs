@@ -9,6 +9,10 @@ use swgate::checks::Verdict;
 use swgate::runner::{run, Cancel, RunOptions, RunSummary, ScenarioResult};
 use swgate::spec::load_spec;
 
+#[path = "../junit/xmllint.rs"]
+mod xmllint;
+pub use xmllint::assert_valid_junit;
+
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }

@@ -33,7 +33,7 @@ pub fn junit_report(summary: &RunSummary) -> Report {
             status
                 .set_message(r.message.as_str())
                 .set_type(format!("{:?}", r.verdict).to_lowercase())
-                .set_description(format!("{}\n--> {}", r.message, r.location));
+                .set_description(failure_body(r));
         }
         let mut case = TestCase::new(r.label.as_str(), status);
         case.set_classname(r.spec.as_str())
@@ -46,6 +46,22 @@ pub fn junit_report(summary: &RunSummary) -> Report {
     }
     report.add_test_suites(suites);
     report
+}
+
+/// How many step-log lines a failure body quotes: the last steps before the verdict are where
+/// a reader starts; the whole log is in `system-out`.
+const EXCERPT_LINES: usize = 8;
+
+/// The failure text: message, location, and the end of the step log.
+fn failure_body(r: &crate::runner::ScenarioResult) -> String {
+    let log = r.step_log();
+    let excerpt = &log[log.len().saturating_sub(EXCERPT_LINES)..];
+    let mut body = format!("{}\n--> {}", r.message, r.location);
+    if !excerpt.is_empty() {
+        body.push_str("\n\nlast steps:\n");
+        body.push_str(&excerpt.join("\n"));
+    }
+    body
 }
 
 /// The JUnit report for a run as XML, as `--junit` writes it.

@@ -92,14 +92,22 @@ pub fn redact(text: &str) -> String {
 
 /// Pids of processes whose command line mentions a profile of swgate process `pid`.
 pub fn chromium_processes_of(pid: u32) -> Vec<i32> {
-    let needle = format!("swgate-profile-{pid}-");
+    processes_mentioning(&format!("swgate-profile-{pid}-"))
+}
+
+/// Pids of Chromium processes started with `--user-data-dir=<profile>`.
+pub fn chromium_processes_of_path(profile: &Path) -> Vec<i32> {
+    processes_mentioning(&format!("--user-data-dir={}", profile.display()))
+}
+
+fn processes_mentioning(needle: &str) -> Vec<i32> {
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
         .filter(|p| {
             std::fs::read(format!("/proc/{p}/cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
         })
         .collect()
 }

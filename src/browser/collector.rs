@@ -215,21 +215,19 @@ impl Sinks {
     }
 
     fn received(&self, e: &EventResponseReceived) {
-        let mut request = None;
-        self.network(|n| {
-            n.received(e);
-            request = n.get(e.request_id.inner()).cloned();
-        });
-        if let Some(r) = request {
-            self.push_request(&r);
-        }
+        self.request_changed(e.request_id.inner(), |n| n.received(e));
     }
 
     fn failed(&self, e: &EventLoadingFailed) {
+        self.request_changed(e.request_id.inner(), |n| n.failed(e));
+    }
+
+    /// Applies an event that settles a request's outcome, then records the request.
+    fn request_changed(&self, request_id: &str, apply: impl FnOnce(&mut NetworkLog)) {
         let mut request = None;
         self.network(|n| {
-            n.failed(e);
-            request = n.get(e.request_id.inner()).cloned();
+            apply(n);
+            request = n.get(request_id).cloned();
         });
         if let Some(r) = request {
             self.push_request(&r);

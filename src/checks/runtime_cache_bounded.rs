@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::runner::{Scenario, ScenarioError};
 use crate::server::UrlPattern;
 use crate::spec::Spec;
-use crate::timeline::{human_bytes, CacheSnapshot, TimelineEvent};
+use crate::timeline::human_bytes;
 
 use super::outcome::Judgement;
 use super::params::deploy_or_first;
@@ -182,16 +182,8 @@ impl Check for RuntimeCacheBounded {
             last = next;
         }
         let (caches, usage) = last;
-        s.record(TimelineEvent::Caches {
-            caches: caches
-                .iter()
-                .map(|c| CacheSnapshot {
-                    name: c.name.clone(),
-                    entries: c.entries,
-                })
-                .collect(),
-            usage_bytes: Some(usage),
-        });
+        // The settled state, in the timeline too.
+        s.caches().await?;
         Ok(Observation {
             pattern: pattern.to_string(),
             requested: self.count,

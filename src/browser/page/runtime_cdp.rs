@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use chromiumoxide::cdp::browser_protocol::cache_storage::RequestEntriesParams;
 use chromiumoxide::cdp::browser_protocol::page::{
-    CaptureScreenshotFormat, CaptureScreenshotParams, EventLoadEventFired, ReloadParams,
-    StopLoadingParams,
+    BringToFrontParams, CaptureScreenshotFormat, CaptureScreenshotParams, EventLoadEventFired,
+    ReloadParams, StopLoadingParams,
 };
 use chromiumoxide::cdp::browser_protocol::service_worker::StopAllWorkersParams;
 use chromiumoxide::cdp::browser_protocol::storage::{
@@ -163,7 +163,16 @@ impl ScenarioPage {
     }
 
     /// A PNG of what the page shows now (CDP `Page.captureScreenshot`, the viewport).
+    ///
+    /// The page is brought to the front first: a tab hidden behind a later tab of its
+    /// context produces no frames, and the capture then never answered (measured: both
+    /// failing `version-skew` scenarios, which open a second tab, hit the 5 s bound).
     pub async fn screenshot(&self) -> Result<Vec<u8>, BrowserError> {
+        self.call(
+            "Page.bringToFront",
+            self.page.execute(BringToFrontParams::default()),
+        )
+        .await?;
         let params = CaptureScreenshotParams {
             format: Some(CaptureScreenshotFormat::Png),
             ..Default::default()

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::browser::{find_chromium, kill_all_launched, BrowserError};
-use crate::checks::{Verdict, CHECKS};
+use crate::checks::Verdict;
 use crate::exit_codes;
 use crate::report::{write_junit, HumanReporter, Verbosity};
 use crate::runner::{run, Cancel, Partition, RunError, RunOptions, RunSummary};
@@ -25,8 +25,10 @@ struct Cli {
 enum Command {
     /// Run spec files against real Chromium (default: the bundled `specs/`).
     Run(RunArgs),
-    /// List the available checks.
+    /// List the available checks and their parameters.
     List,
+    /// Print the JSON Schema of the spec format (for editor completion and validation).
+    Schema,
 }
 
 #[derive(Debug, Args)]
@@ -85,10 +87,11 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
     };
     match cli.command {
         Command::List => {
-            let width = CHECKS.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-            for (name, about) in CHECKS {
-                println!("{name:<width$}  {about}");
-            }
+            print!("{}", crate::checks::render_check_list());
+            exit_codes::SUCCESS
+        }
+        Command::Schema => {
+            print!("{}", crate::spec::schema_json());
             exit_codes::SUCCESS
         }
         Command::Run(args) => {

@@ -209,7 +209,7 @@ mod tests {
             "{list}"
         );
         assert!(
-            list.contains("action         page action   required"),
+            list.contains("    action   page action   required  What the app does"),
             "{list}"
         );
     }

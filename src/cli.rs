@@ -29,6 +29,20 @@ enum Command {
     List,
     /// Print the JSON Schema of the spec format (for editor completion and validation).
     Schema,
+    /// Write a starter spec for a build output directory.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// The build output to look at (e.g. dist/); sibling builds become the next deploys.
+    build_dir: PathBuf,
+    /// Where to write the spec; `-` prints it.
+    #[arg(short, long, value_name = "FILE", default_value = "swgate.yaml")]
+    output: PathBuf,
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +104,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             print!("{}", crate::checks::render_check_list());
             exit_codes::SUCCESS
         }
+        Command::Init(args) => crate::init::main(&args.build_dir, Some(&args.output), args.force),
         Command::Schema => {
             print!("{}", crate::spec::schema_json());
             exit_codes::SUCCESS

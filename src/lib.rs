@@ -3,12 +3,14 @@
 //! It deploys version N, then N+1, of an app's real build output on a local fixture server,
 //! drives real Chromium over CDP as a returning user, and checks that users recover: the page
 //! reaches N+1, old caches are pruned, and so on. The entry point is [`run`]; the data flows
-//! [`spec`] → [`server`] → [`browser`] → [`checks`] → [`runner`] → [`report`].
+//! [`spec`] → [`server`] → [`browser`] → [`checks`] → [`runner`] → [`report`];
+//! [`init`] writes a starter spec from a build directory.
 
 pub mod browser;
 pub mod checks;
 mod cli;
 pub mod exit_codes;
+pub mod init;
 pub mod report;
 pub mod runner;
 pub mod server;

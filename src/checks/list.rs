@@ -168,7 +168,7 @@ fn show_value(value: &Value) -> String {
 }
 
 /// Greedy word wrap to `width` columns (a longer word gets a line of its own).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

@@ -26,6 +26,7 @@ pub use cache_as_database::CacheAsDatabase;
 pub use caches_pruned::CachesPruned;
 pub use kill_switch::KillSwitch;
 pub use list::render_check_list;
+pub(crate) use list::wrap as wrap_words;
 pub use navigation_network_path::NavigationNetworkPath;
 pub use navigation_timeout::NavigationTimeout;
 pub use no_swr_on_auth::NoSwrOnAuth;

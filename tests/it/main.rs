@@ -4,6 +4,7 @@
 mod browser_checks;
 mod cleanup;
 mod cli;
+mod init;
 mod runner;
 mod runtime_checks;
 mod transition_checks;

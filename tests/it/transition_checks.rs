@@ -78,7 +78,7 @@ fn four_kinds_of_broken_deploy_leave_the_user_on_n() {
             "{label}: {}",
             r.message
         );
-        if line == 21 {
+        if line == 22 {
             assert!(r.message.contains("addAll"), "{label}: {}", r.message);
         }
     }

@@ -519,18 +519,17 @@ pub fn looks_hashed(url: &str) -> bool {
     stem.split(['.', '-', '_']).skip(1).any(is_hash)
 }
 
+/// A hash segment: 8 to 64 letters and digits with a digit (`3f9a1c2b`), or mixed case
+/// (`BxYzqWaA`, base64-style); a plain word such as `settings` or `min` is neither.
 fn is_hash(s: &str) -> bool {
     let len = s.len();
-    if !(6..=64).contains(&len) || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if !(8..=64).contains(&len) || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
         return false;
     }
     let digit = s.chars().any(|c| c.is_ascii_digit());
-    let hex = s.chars().all(|c| c.is_ascii_hexdigit());
     let upper = s.chars().any(|c| c.is_ascii_uppercase());
     let lower = s.chars().any(|c| c.is_ascii_lowercase());
-    (hex && digit && len >= 8)
-        || (len >= 8 && digit && (upper || lower))
-        || (len >= 8 && upper && lower)
+    digit || (upper && lower)
 }
 
 /// The part of a directory name before its first digit (`v` for `v1` and `v2-missing`).

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::browser::{find_chromium, kill_all_launched, BrowserError, LaunchOptions};
-use crate::checks::{Verdict, CHECKS};
+use crate::checks::Verdict;
 use crate::exit_codes;
 use crate::report::{
     repro_table, stderr_color, write_html, write_json, write_junit, HumanReporter, Progress,
@@ -28,10 +28,26 @@ struct Cli {
 enum Command {
     /// Run spec files against real Chromium (default: the bundled `specs/`).
     Run(RunArgs),
-    /// List the available checks.
+    /// List the available checks and their parameters.
     List,
     /// Run one scenario and print its whole timeline as a table (for bug reports).
     Repro(ReproArgs),
+    /// Print the JSON Schema of the spec format (for editor completion and validation).
+    Schema,
+    /// Write a starter spec for a build output directory.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// The build output to look at (e.g. dist/); sibling builds become the next deploys.
+    build_dir: PathBuf,
+    /// Where to write the spec; `-` prints it.
+    #[arg(short, long, value_name = "FILE", default_value = "swgate.yaml")]
+    output: PathBuf,
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 /// How to start Chromium and bound the waits: shared by `run` and `repro`.
@@ -127,10 +143,12 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
     };
     match cli.command {
         Command::List => {
-            let width = CHECKS.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-            for (name, about) in CHECKS {
-                println!("{name:<width$}  {about}");
-            }
+            print!("{}", crate::checks::render_check_list());
+            exit_codes::SUCCESS
+        }
+        Command::Init(args) => crate::init::main(&args.build_dir, Some(&args.output), args.force),
+        Command::Schema => {
+            print!("{}", crate::spec::schema_json());
             exit_codes::SUCCESS
         }
         Command::Run(args) => {

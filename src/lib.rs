@@ -4,12 +4,14 @@
 //! drives real Chromium over CDP as a returning user, and checks that users recover: the page
 //! reaches N+1, old caches are pruned, and so on. The entry point is [`run`]; the data flows
 //! [`spec`] → [`server`] → [`browser`] → [`checks`] → [`runner`] → [`report`]; every
-//! scenario records a [`timeline`] that all reports render from.
+//! scenario records a [`timeline`] that all reports render from, and [`init`] writes a
+//! starter spec from a build directory.
 
 pub mod browser;
 pub mod checks;
 mod cli;
 pub mod exit_codes;
+pub mod init;
 pub mod report;
 pub mod runner;
 pub mod server;

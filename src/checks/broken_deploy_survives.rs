@@ -17,7 +17,7 @@ use super::outcome::Judgement;
 use super::registry::Check;
 
 /// Parameters of `broken-deploy-survives`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     default,
@@ -32,6 +32,7 @@ pub struct BrokenDeploySurvives {
     pub fixed: Option<String>,
     /// Reloads the user may need to reach the fixed deploy.
     #[serde(deserialize_with = "crate::spec::positive_u32")]
+    #[schemars(range(min = 1))]
     pub reloads: u32,
 }
 

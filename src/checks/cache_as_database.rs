@@ -17,7 +17,9 @@ use super::params::deploy_or_first;
 use super::registry::Check;
 
 /// How a finding is reported.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Synthetic keys fail the check.
@@ -28,7 +30,7 @@ pub enum Severity {
 }
 
 /// Parameters of `cache-as-database`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CacheAsDatabase {
     /// The deploy to install and inspect (default: the first).

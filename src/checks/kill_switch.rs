@@ -18,7 +18,7 @@ use super::outcome::Judgement;
 use super::registry::Check;
 
 /// Parameters of `kill-switch`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     default,
@@ -27,6 +27,7 @@ use super::registry::Check;
 pub struct KillSwitch {
     /// Navigations an existing client may need (R, at least 1).
     #[serde(deserialize_with = "crate::spec::positive_u32")]
+    #[schemars(range(min = 1))]
     pub navigations: u32,
     /// The deploy the client installed (default: the first).
     pub from: Option<String>,

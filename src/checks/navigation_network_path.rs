@@ -17,7 +17,7 @@ use super::outcome::Judgement;
 use super::registry::Check;
 
 /// Parameters of `navigation-network-path`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NavigationNetworkPath {
     /// The deploy the user has cached (default: the first).

@@ -22,11 +22,12 @@ use super::params::deploy_or_first;
 use super::registry::Check;
 
 /// Parameters of `navigation-timeout`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NavigationTimeout {
     /// T: seconds within which the page must have loaded from cache.
     #[serde(deserialize_with = "positive_secs")]
+    #[schemars(range(max = 3600), extend("exclusiveMinimum" = 0))]
     pub within: f64,
     /// The deploy to install (default: the first).
     pub deploy: Option<String>,

@@ -16,7 +16,9 @@ use super::params::deploy_or_first;
 use super::registry::Check;
 
 /// How the scenario signs a user in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Auth {
     /// A `session=<user>` cookie.
@@ -27,11 +29,12 @@ pub enum Auth {
 }
 
 /// Parameters of `no-swr-on-auth`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NoSwrOnAuth {
     /// The per-user endpoint's URL path.
     #[serde(deserialize_with = "super::params::url_path")]
+    #[schemars(with = "crate::spec::UrlPath")]
     pub path: String,
     /// `cookie` (default) or `authorization`.
     pub auth: Auth,

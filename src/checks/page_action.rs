@@ -99,6 +99,27 @@ impl PageAction {
     }
 }
 
+impl schemars::JsonSchema for PageAction {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PageAction".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "title": "page action",
+            "description": "`click: SELECTOR` (wait for a visible element, then click it) or `eval: EXPRESSION` (evaluate it in the page, awaiting a returned promise).",
+            "type": "object",
+            "properties": {
+                "click": { "description": "A CSS selector of the element to click.", "type": "string" },
+                "eval": { "description": "A JS expression to evaluate in the page.", "type": "string" },
+            },
+            "minProperties": 1,
+            "maxProperties": 1,
+            "additionalProperties": false,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for PageAction {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct ActionVisitor;

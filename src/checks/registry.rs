@@ -1,10 +1,13 @@
 //! The `Check` trait and the registry: spec name → check, parsed from YAML.
 //!
 //! Every check is listed once, in [`define_checks!`] below, which generates the enum, its
-//! name/validate/run dispatch, the spec parser's name lookup and the `swgate list` table.
+//! name/validate/run dispatch, the spec parser's name lookup, and each check's parameter
+//! schema (for `swgate schema` and the `swgate list` table).
 
+use std::borrow::Cow;
 use std::fmt;
 
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
@@ -32,6 +35,16 @@ macro_rules! define_checks {
     ($($name:literal => $variant:ident($module:ident): $about:literal,)+) => {
         /// Name and one-line description of every check, in registry order.
         pub const CHECKS: &[(&str, &str)] = &[$(($name, $about)),+];
+
+        /// Every check's name, description and parameter schema, in registry order; the
+        /// parameter schemas are references into `generator`'s definitions.
+        pub(crate) fn check_schemas(generator: &mut SchemaGenerator) -> Vec<CheckSchema> {
+            vec![$(CheckSchema {
+                name: $name,
+                about: $about,
+                params: generator.subschema_for::<super::$module::$variant>(),
+            }),+]
+        }
 
         /// A check as configured in a spec.
         #[derive(Debug, Clone)]
@@ -125,6 +138,77 @@ impl CheckConfig {
             | CheckConfig::SwScriptFresh(_) => 5,
             _ => 2,
         }
+    }
+}
+
+/// One registry entry as `swgate schema` and `swgate list` see it.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckSchema {
+    /// The spec name.
+    pub(crate) name: &'static str,
+    /// The one-line description.
+    pub(crate) about: &'static str,
+    /// The parameter mapping's schema (a reference into the generator's definitions).
+    pub(crate) params: Schema,
+}
+
+impl CheckSchema {
+    /// Whether the parameter schema has required keys, so that a bare name is not enough.
+    pub(crate) fn needs_params(&self, generator: &SchemaGenerator) -> bool {
+        let definition = self
+            .params
+            .get("$ref")
+            .and_then(|r| r.as_str())
+            .and_then(|r| r.rsplit('/').next())
+            .and_then(|name| generator.definitions().get(name));
+        definition
+            .and_then(|d| d.get("required"))
+            .and_then(|r| r.as_array())
+            .is_some_and(|r| !r.is_empty())
+    }
+}
+
+/// A list item of `checks:` is a bare name (`- caches-pruned`) or a one-key mapping of name to
+/// parameters (`- kill-switch: { navigations: 3 }`); a check with required parameters only
+/// takes the second form, so editors flag `- version-skew` without its `action`.
+impl JsonSchema for CheckConfig {
+    fn schema_name() -> Cow<'static, str> {
+        "Check".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let checks = check_schemas(generator);
+        let bare: Vec<serde_json::Value> = checks
+            .iter()
+            .filter(|c| !c.needs_params(generator))
+            .map(|c| serde_json::json!({ "const": c.name, "description": c.about }))
+            .collect();
+        let mut with_params = serde_json::Map::new();
+        for c in &checks {
+            let value = if c.needs_params(generator) {
+                c.params.clone().to_value()
+            } else {
+                serde_json::json!({ "anyOf": [c.params, { "type": "null" }] })
+            };
+            let mut value = value;
+            if let Some(object) = value.as_object_mut() {
+                object.insert("description".into(), c.about.into());
+            }
+            with_params.insert(c.name.to_string(), value);
+        }
+        json_schema!({
+            "description": "A check: its name (default parameters), or a one-key mapping of its name to its parameters.",
+            "anyOf": [
+                { "type": "string", "anyOf": bare },
+                {
+                    "type": "object",
+                    "properties": with_params,
+                    "additionalProperties": false,
+                    "minProperties": 1,
+                    "maxProperties": 1,
+                },
+            ],
+        })
     }
 }
 

@@ -26,6 +26,28 @@ use super::registry::Check;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatternParam(pub UrlPattern);
 
+/// As written in a spec, so the schema can show the default.
+impl serde::Serialize for PatternParam {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl schemars::JsonSchema for PatternParam {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "UrlPattern".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "title": "URL pattern",
+            "description": "A URL path with one `{i}`, e.g. `/img/{i}.png`.",
+            "type": "string",
+            "pattern": "^/[^{]*\\{i\\}",
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for PatternParam {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct PatternVisitor;
@@ -66,22 +88,26 @@ pub(crate) fn positive_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Er
 }
 
 /// Parameters of `runtime-cache-bounded`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RuntimeCacheBounded {
     /// The runtime URLs, e.g. `/img/{i}.png` (the fixture server generates the responses).
     pub url: PatternParam,
     /// How many distinct URLs the page requests (K).
     #[serde(deserialize_with = "crate::spec::positive_u32")]
+    #[schemars(range(min = 1))]
     pub count: u32,
     /// Size of each generated response body, in bytes.
     #[serde(deserialize_with = "positive_u64")]
+    #[schemars(range(min = 1))]
     pub bytes: u64,
     /// Most entries any one cache may hold.
     #[serde(deserialize_with = "positive_u64")]
+    #[schemars(range(min = 1))]
     pub max_entries: u64,
     /// Most bytes the origin's Cache Storage may use, as Chromium's quota system counts them.
     #[serde(deserialize_with = "positive_u64")]
+    #[schemars(range(min = 1))]
     pub max_bytes: u64,
     /// The deploy to install (default: the first).
     pub deploy: Option<String>,

@@ -20,7 +20,7 @@ use super::outcome::Judgement;
 use super::registry::Check;
 
 /// Parameters of `sw-script-fresh`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     default,

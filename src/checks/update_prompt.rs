@@ -19,8 +19,10 @@ use super::page_action::{ActionOutcome, PageAction};
 use super::registry::Check;
 
 /// Parameters of `update-prompt`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, expecting = "a mapping of the check's parameters")]
+// The schema marks `action` required, as `validate` does.
+#[schemars(extend("required" = ["action"]))]
 pub struct UpdatePrompt {
     /// What the user does when told about the update, e.g. `click: "#reload"` (required).
     #[serde(default)]
@@ -30,6 +32,7 @@ pub struct UpdatePrompt {
         default = "default_prompt_seconds",
         deserialize_with = "crate::spec::positive_u32"
     )]
+    #[schemars(range(min = 1))]
     pub prompt_seconds: u32,
     /// The deploy the user installed (default: the first).
     #[serde(default)]

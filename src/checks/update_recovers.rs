@@ -16,7 +16,7 @@ use super::outcome::Judgement;
 use super::registry::Check;
 
 /// Parameters of `update-recovers`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     default,
@@ -25,6 +25,7 @@ use super::registry::Check;
 pub struct UpdateRecovers {
     /// How many reloads a user may need (R, at least 1).
     #[serde(deserialize_with = "crate::spec::positive_u32")]
+    #[schemars(range(min = 1))]
     pub reloads: u32,
     /// The deploy the user installed (default: the first).
     pub from: Option<String>,

@@ -18,18 +18,22 @@ use super::page_action::{ActionOutcome, PageAction};
 use super::registry::Check;
 
 /// Parameters of `version-skew`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     default,
     expecting = "a mapping of the check's parameters"
 )]
+// The schema marks `action` required, as `validate` does; serde cannot (it is `Option` so the
+// error can carry an example).
+#[schemars(extend("required" = ["action"]))]
 pub struct VersionSkew {
     /// What the app does later in a session, done in the tab left open under N (required),
     /// e.g. `eval: "window.loadSettings()"`.
     pub action: Option<PageAction>,
     /// Reloads after N+1 is deployed (at least 1; between them, Chromium's update check).
     #[serde(deserialize_with = "crate::spec::positive_u32")]
+    #[schemars(range(min = 1))]
     pub reloads: u32,
     /// The deploy the user installed (default: the first).
     pub from: Option<String>,

@@ -43,15 +43,17 @@ pub const IDLE_TERMINATION_BOUND: Duration = Duration::from_secs(40);
 const CACHE_POLL: Duration = Duration::from_millis(100);
 
 /// Parameters of `wait-until`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WaitUntil {
     /// The request the page makes that starts the background work.
     #[serde(deserialize_with = "super::params::url_path")]
+    #[schemars(with = "crate::spec::UrlPath")]
     pub trigger: String,
     /// The request the worker then makes in the background; the server holds it, and its
     /// response must end up in Cache Storage.
     #[serde(deserialize_with = "super::params::url_path")]
+    #[schemars(with = "crate::spec::UrlPath")]
     pub background: String,
     /// The deploy to install (default: the first).
     pub deploy: Option<String>,

@@ -16,11 +16,14 @@ use super::params::deploy_or_first;
 use super::registry::Check;
 
 /// Parameters of `worker-durable`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
+// The schema marks `requests` required, as `validate` does.
+#[schemars(extend("required" = ["requests"]))]
 pub struct WorkerDurable {
     /// The URL paths the page requests, in order (the app's interaction).
     #[serde(deserialize_with = "super::params::url_paths")]
+    #[schemars(with = "Vec<crate::spec::UrlPath>", length(min = 1))]
     pub requests: Vec<String>,
     /// The deploy to install (default: the first).
     pub deploy: Option<String>,

@@ -6,12 +6,14 @@
 //! one parse: the smallest addition that keeps positions without threading a `DeserializeSeed`
 //! through every type.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::checks::CheckConfig;
 
@@ -56,22 +58,39 @@ fn normalize(path: &Path) -> PathBuf {
 }
 
 /// The top level of a spec file.
-#[derive(Debug, Deserialize)]
+///
+/// The field docs double as the descriptions of `swgate schema`, which editors show on hover.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping with `deploys` and `checks` (and optionally `name`, `start`, `service_worker`, `version_marker`, `headers`)"
 )]
+#[schemars(
+    title = "swgate spec",
+    description = "One app under test: its deploys (build directories, in order) and the checks to run against them."
+)]
 pub(super) struct RawSpec {
+    /// Human name used in reports (default: the file name without `.yaml`).
     pub(super) name: Option<String>,
+    /// Build directories in deploy order, relative to the spec file: the first is what a
+    /// returning user installed (N), the next is N+1.
     pub(super) deploys: RawDeploys,
+    /// URL path of the page a user opens.
     #[serde(default = "default_start")]
     pub(super) start: UrlPath,
+    /// URL path of the service-worker script the page registers.
     #[serde(default = "default_service_worker")]
     pub(super) service_worker: UrlPath,
+    /// How to tell which deploy a page shows, when comparing its bytes with the deploys is not
+    /// wanted.
     pub(super) version_marker: Option<RawVersionMarker>,
+    /// Response headers the fixture server adds, as production would (e.g. `Cache-Control`).
     #[serde(default)]
     pub(super) headers: Vec<RawHeaderRule>,
+    /// The checks to run, each in its own fresh browser profile: a check name, or a one-key
+    /// mapping of check name to its parameters.
     #[serde(deserialize_with = "non_empty_checks")]
+    #[schemars(length(min = 1))]
     pub(super) checks: Vec<CheckConfig>,
 }
 
@@ -174,6 +193,22 @@ impl<'de> Deserialize<'de> for RawDeploys {
     }
 }
 
+impl JsonSchema for RawDeploys {
+    fn schema_name() -> Cow<'static, str> {
+        "Deploys".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let value = generator.subschema_for::<DeployValue>();
+        json_schema!({
+            "description": "A mapping of deploy name to build directory, in deploy order, e.g. `v1: build-v1`.",
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": value,
+        })
+    }
+}
+
 /// A deploy's value: a directory string, or `{ dir, marker }`.
 struct DeployValue {
     dir: DeployDir,
@@ -209,6 +244,37 @@ impl<'de> Deserialize<'de> for DeployValue {
             }
         }
         d.deserialize_any(ValueVisitor)
+    }
+}
+
+impl JsonSchema for DeployValue {
+    fn schema_name() -> Cow<'static, str> {
+        "Deploy".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A build directory (relative to the spec file), or a mapping with `dir` and an optional `marker`.",
+            "anyOf": [
+                { "type": "string", "minLength": 1 },
+                {
+                    "type": "object",
+                    "properties": {
+                        "dir": {
+                            "description": "The build directory, relative to the spec file.",
+                            "type": "string",
+                            "minLength": 1,
+                        },
+                        "marker": {
+                            "description": "What `version_marker` reads on a page of this deploy (default: the deploy's name).",
+                            "type": "string",
+                        },
+                    },
+                    "required": ["dir"],
+                    "additionalProperties": false,
+                },
+            ],
+        })
     }
 }
 
@@ -253,8 +319,26 @@ impl<'de> Deserialize<'de> for DeployDir {
 }
 
 /// An absolute URL path such as `/sw.js`.
-#[derive(Debug, Clone)]
-pub(super) struct UrlPath(pub(super) String);
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub(crate) struct UrlPath(pub(super) String);
+
+impl JsonSchema for UrlPath {
+    fn schema_name() -> Cow<'static, str> {
+        "UrlPath".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        // The same rule as the visitors': one leading `/` (not `//`, a scheme-relative URL),
+        // no whitespace.
+        json_schema!({
+            "title": "URL path",
+            "description": "An absolute URL path such as `/sw.js` or `/api/user`.",
+            "type": "string",
+            "pattern": "^/([^/\\s]\\S*)?$",
+        })
+    }
+}
 
 impl<'de> Deserialize<'de> for UrlPath {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -274,6 +358,26 @@ impl<'de> Deserialize<'de> for UrlPath {
 pub(super) enum RawVersionMarker {
     Selector(String),
     Js(String),
+}
+
+impl JsonSchema for RawVersionMarker {
+    fn schema_name() -> Cow<'static, str> {
+        "VersionMarker".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "`selector: CSS` (the text of the first matching element) or `js: EXPRESSION` (its string value in the page).",
+            "type": "object",
+            "properties": {
+                "selector": { "description": "A CSS selector; the element's text is the version.", "type": "string" },
+                "js": { "description": "A JS expression evaluated in the page; its string value is the version.", "type": "string" },
+            },
+            "minProperties": 1,
+            "maxProperties": 1,
+            "additionalProperties": false,
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for RawVersionMarker {
@@ -296,11 +400,15 @@ impl<'de> Deserialize<'de> for RawVersionMarker {
 }
 
 /// `- path: /sw.js` + `set: { Cache-Control: max-age=86400 }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "HeaderRule")]
 pub(super) struct RawHeaderRule {
+    /// A glob over URL paths, e.g. `/assets/*` or `{/,/*.html}`.
     pub(super) path: PathGlob,
+    /// Header name → value, e.g. `Cache-Control: no-cache`.
     pub(super) set: HeaderSet,
+    /// Only while this deploy is served (default: every deploy).
     pub(super) deploy: Option<String>,
 }
 
@@ -322,9 +430,40 @@ impl<'de> Deserialize<'de> for PathGlob {
     }
 }
 
+impl JsonSchema for PathGlob {
+    fn schema_name() -> Cow<'static, str> {
+        "PathGlob".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "title": "path glob",
+            "description": "A glob over URL paths starting with `/`, `*` or `{`, e.g. `/assets/*`.",
+            "type": "string",
+            "pattern": "^[/*{]",
+        })
+    }
+}
+
 /// Header name → value pairs, in order, each validated as HTTP.
 #[derive(Debug)]
 pub(super) struct HeaderSet(pub(super) Vec<(String, String)>);
+
+impl JsonSchema for HeaderSet {
+    fn schema_name() -> Cow<'static, str> {
+        "HeaderSet".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        // RFC 9110 token characters, the names `HeaderName` accepts.
+        json_schema!({
+            "description": "A mapping of header name to value, e.g. `Cache-Control: no-cache`.",
+            "type": "object",
+            "propertyNames": { "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
+            "additionalProperties": { "type": "string" },
+        })
+    }
+}
 
 impl<'de> Deserialize<'de> for HeaderSet {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

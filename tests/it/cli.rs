@@ -1,5 +1,5 @@
 //! The command line without a browser: bad specs exit 2 with file:line:col, a missing
-//! Chromium exits 3 with the install hint, `list` comes from the registry.
+//! Chromium exits 3 with the install hint, `list` and `schema` come from the registry.
 
 use crate::util::{redact, repo, swgate};
 
@@ -88,25 +88,20 @@ fn usage_errors_exit_2() {
     assert!(output.starts_with("exit: 2\n"), "{output}");
 }
 
+/// `list` comes from the registry and the parameter schemas; the snapshot is the whole table.
 #[test]
-fn list_shows_the_registry() {
-    insta::assert_snapshot!(output_of(swgate().arg("list")), @r"
-    exit: 0
-    --- stdout
-    update-recovers          a returning user on N reaches N+1 within R reloads of N+1 being deployed
-    caches-pruned            after N+1's worker activates, no cache created by N's worker remains
-    kill-switch              after the kill-switch deploy, an existing client's origin is clean within R navigations
-    broken-deploy-survives   a broken N+1 worker leaves the user working on N, and the fixed N+2 reaches them
-    update-prompt            a waiting N+1 is offered to the open page, and the user's action activates and shows it
-    version-skew             around a deploy, reloads never mix N and N+1, and a page left open under N keeps working
-    sw-script-fresh          the worker script and its imports reach the next navigation after a deploy, also behind a CDN
-    navigation-network-path  with N cached and N+1 deployed, the next navigation reaches the server and shows N+1
-    navigation-timeout       with the start page's network stalled (no headers, or a stalled body), the page loads from cache within T
-    runtime-cache-bounded    K distinct runtime requests later, every cache and the origin's Cache Storage usage stay within limits
-    no-swr-on-auth           per-user responses follow the signed-in user and are never stale (no shared stale-while-revalidate)
-    worker-durable           the page's requests get the same answers when the worker is stopped between them
-    wait-until               work the worker does after answering survives Chromium ending idle workers
-    cache-as-database        no Cache Storage key is data under a URL that no deploy file or server endpoint answers
-    --- stderr
-    ");
+fn list_shows_every_check_and_its_parameters() {
+    insta::assert_snapshot!(output_of(swgate().arg("list")));
+}
+
+/// `schema` prints the shipped schema (the unit tests compare bytes and validate specs).
+#[test]
+fn schema_prints_the_shipped_file() {
+    let out = swgate().arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let shipped = std::fs::read_to_string(repo().join("specs/swgate-spec.schema.json")).unwrap();
+    assert!(
+        out.stdout == shipped.as_bytes(),
+        "regenerate with `cargo run -- schema > specs/swgate-spec.schema.json`"
+    );
 }

@@ -4,6 +4,7 @@
 mod browser_checks;
 mod cleanup;
 mod cli;
+mod init;
 mod reports;
 mod runner;
 mod runtime_checks;

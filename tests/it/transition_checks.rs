@@ -57,12 +57,12 @@ fn a_kill_switch_undone_by_cached_html_fails() {
 fn four_kinds_of_broken_deploy_leave_the_user_on_n() {
     let s = run_specs(&["specs/broken-deploys.yaml"]);
     for (line, why) in [
-        (18, "(v2-syntax's worker failed to install: Uncaught SyntaxError: missing ) after argument list"),
-        (19, "(Chromium's update check got 404 for /sw.js, so the old worker stays in control)"),
-        (20, "(Chromium's update check got /sw.js as `text/plain`, not JavaScript, so it refuses the new worker and the old one stays in control)"),
+        (19, "(v2-syntax's worker failed to install: Uncaught SyntaxError: missing ) after argument list"),
+        (20, "(Chromium's update check got 404 for /sw.js, so the old worker stays in control)"),
+        (21, "(Chromium's update check got /sw.js as `text/plain`, not JavaScript, so it refuses the new worker and the old one stays in control)"),
         // Chromium reports two causes here ("Cache.addAll() failed ..." and "Uncaught (in
         // promise) TypeError: Failed to execute 'addAll' ..."), first one or the other.
-        (21, "(v2-install-fails's worker failed to install: "),
+        (22, "(v2-install-fails's worker failed to install: "),
     ] {
         let label = format!("broken-deploy-survives @{line}");
         let r = crate::util::result(&s, &label);
@@ -78,7 +78,7 @@ fn four_kinds_of_broken_deploy_leave_the_user_on_n() {
             "{label}: {}",
             r.message
         );
-        if line == 21 {
+        if line == 22 {
             assert!(r.message.contains("addAll"), "{label}: {}", r.message);
         }
     }

@@ -10,7 +10,7 @@
 //! different channels can be recorded in either order. Stamps are for reading, not judging.
 
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -62,11 +62,6 @@ impl Timeline {
             tracing::debug!(target: "swgate::scenario", "{}ms {line}", entry.at_ms);
         }
         self.lock().push(entry);
-    }
-
-    /// Time since the scenario began.
-    pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
     }
 
     /// A copy of the entries so far.
@@ -204,11 +199,6 @@ pub enum ResponseSource {
 }
 
 impl ResponseSource {
-    /// Whether a service worker produced the response.
-    pub fn is_service_worker(self) -> bool {
-        !matches!(self, ResponseSource::Network | ResponseSource::HttpCache)
-    }
-
     /// `service worker (cache "shell-v1")`, `network`, ...: how messages name the source.
     pub fn describe(self, cache_name: Option<&str>) -> String {
         match (self, cache_name) {

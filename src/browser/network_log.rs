@@ -23,12 +23,7 @@ pub struct NetworkRequest {
     pub resource_type: String,
     /// HTTP status, once a response arrived.
     pub status: Option<i64>,
-    /// Who answered: `network`, `service worker (cache "x")`, `service worker (network)`,
-    /// `http cache`; empty until a response arrived.
-    pub source: String,
-    /// Whether a service worker produced the response.
-    pub from_service_worker: bool,
-    /// Who answered, once a response arrived (what `source` describes).
+    /// Who answered, once a response arrived.
     pub source_kind: Option<ResponseSource>,
     /// The Cache Storage cache a worker answered from, when Chromium names it.
     pub cache_name: Option<String>,
@@ -43,6 +38,16 @@ pub struct NetworkRequest {
 pub struct NetworkLog {
     /// Every request seen, oldest first.
     pub requests: Vec<NetworkRequest>,
+}
+
+impl NetworkRequest {
+    /// Who answered, in words: `network`, `service worker (cache "x")`,
+    /// `service worker (network)`, `http cache`; empty until a response arrived.
+    pub fn source(&self) -> String {
+        self.source_kind
+            .map(|k| k.describe(self.cache_name.as_deref()))
+            .unwrap_or_default()
+    }
 }
 
 impl NetworkLog {
@@ -69,8 +74,6 @@ impl NetworkLog {
             url: e.request.url.clone(),
             resource_type: e.r#type.as_ref().map_or("Other", resource_type_name).into(),
             status: None,
-            source: String::new(),
-            from_service_worker: false,
             source_kind: None,
             cache_name: None,
             failed: None,
@@ -80,9 +83,7 @@ impl NetworkLog {
 
     pub(crate) fn received(&mut self, e: &EventResponseReceived) {
         let r = &e.response;
-        let from_sw = r.from_service_worker.unwrap_or(false);
         let (kind, cache_name) = response_source(r);
-        let source = kind.describe(cache_name.as_deref());
         if self.entry(e.request_id.inner()).is_none() {
             let seq = self.requests.len();
             self.requests.push(NetworkRequest {
@@ -92,8 +93,6 @@ impl NetworkLog {
                 url: r.url.clone(),
                 resource_type: resource_type_name(&e.r#type).into(),
                 status: None,
-                source: String::new(),
-                from_service_worker: false,
                 source_kind: None,
                 cache_name: None,
                 failed: None,
@@ -103,8 +102,6 @@ impl NetworkLog {
         let entry = self.entry(e.request_id.inner()).expect("inserted above");
         entry.url = r.url.clone();
         entry.status = Some(r.status);
-        entry.source = source;
-        entry.from_service_worker = from_sw;
         entry.source_kind = Some(kind);
         entry.cache_name = cache_name;
     }

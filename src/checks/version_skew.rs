@@ -275,7 +275,7 @@ fn failed_requests(log: &NetworkLog, origin: &str, from: usize) -> Vec<String> {
                 // Chromium aborts a script whose response has an error status: the status is
                 // what matters.
                 (Some(status), _) if status >= 400 => {
-                    Some(format!("{path} answered {status} by {}", r.source))
+                    Some(format!("{path} answered {status} by {}", r.source()))
                 }
                 // A navigation or reload cancels what the old document had in flight.
                 (_, Some(e)) if e == "net::ERR_ABORTED" => None,

@@ -63,7 +63,7 @@ impl Scenario {
                     .skip(before)
                     .rev()
                     .find(|r| r.url == url && r.status.is_some())
-                    .map(|r| r.source.clone())
+                    .map(|r| r.source())
             })
             .unwrap_or_else(|| "unknown".to_string());
         let fetched = PageFetch {

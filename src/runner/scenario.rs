@@ -283,7 +283,7 @@ impl Scenario {
                         .collect()
                 }),
                 path,
-                source: r.source.clone(),
+                source: r.source(),
             }
         };
         let doc_body = match doc.failed {

@@ -105,18 +105,14 @@ impl schemars::JsonSchema for PageAction {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "title": "page action",
-            "description": "`click: SELECTOR` (wait for a visible element, then click it) or `eval: EXPRESSION` (evaluate it in the page, awaiting a returned promise).",
-            "type": "object",
-            "properties": {
-                "click": { "description": "A CSS selector of the element to click.", "type": "string" },
-                "eval": { "description": "A JS expression to evaluate in the page.", "type": "string" },
-            },
-            "minProperties": 1,
-            "maxProperties": 1,
-            "additionalProperties": false,
-        })
+        crate::spec::one_key_schema(
+            Some("page action"),
+            "`click: SELECTOR` (wait for a visible element, then click it) or `eval: EXPRESSION` (evaluate it in the page, awaiting a returned promise).",
+            &[
+                ("click", "A CSS selector of the element to click."),
+                ("eval", "A JS expression to evaluate in the page."),
+            ],
+        )
     }
 }
 

@@ -13,6 +13,6 @@ mod schema;
 pub use error::SpecError;
 pub use load::{discover_spec_files, load_spec, parse_spec};
 pub use plan::{CheckEntry, Deploy, HeaderRule, Location, Spec, VersionMarker};
-pub(crate) use raw::{one_key_of, positive_u32, unknown_name_hint, UrlPath};
+pub(crate) use raw::{one_key_of, one_key_schema, positive_u32, unknown_name_hint, UrlPath};
 pub(crate) use schema::schema_generator;
 pub use schema::schema_json;

@@ -366,17 +366,14 @@ impl JsonSchema for RawVersionMarker {
     }
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "`selector: CSS` (the text of the first matching element) or `js: EXPRESSION` (its string value in the page).",
-            "type": "object",
-            "properties": {
-                "selector": { "description": "A CSS selector; the element's text is the version.", "type": "string" },
-                "js": { "description": "A JS expression evaluated in the page; its string value is the version.", "type": "string" },
-            },
-            "minProperties": 1,
-            "maxProperties": 1,
-            "additionalProperties": false,
-        })
+        one_key_schema(
+            None,
+            "`selector: CSS` (the text of the first matching element) or `js: EXPRESSION` (its string value in the page).",
+            &[
+                ("selector", "A CSS selector; the element's text is the version."),
+                ("js", "A JS expression evaluated in the page; its string value is the version."),
+            ],
+        )
     }
 }
 
@@ -495,6 +492,36 @@ impl<'de> Deserialize<'de> for HeaderSet {
 /// Reads a mapping that must hold exactly one of `keys`, with a string value: the shape of
 /// `version_marker: { selector: ... }` and `action: { click: ... }`. serde_yaml 0.9 reads
 /// enums only from YAML tags, which nobody writes by hand.
+/// The schema of a one-key mapping whose value is a string (what [`one_key_of`] parses):
+/// exactly one of `keys`, each `(name, description)`.
+pub(crate) fn one_key_schema(
+    title: Option<&str>,
+    description: &str,
+    keys: &[(&str, &str)],
+) -> Schema {
+    let properties: serde_json::Map<String, serde_json::Value> = keys
+        .iter()
+        .map(|(k, d)| {
+            (
+                (*k).to_string(),
+                serde_json::json!({ "description": d, "type": "string" }),
+            )
+        })
+        .collect();
+    let mut schema = json_schema!({
+        "description": description,
+        "type": "object",
+        "properties": properties,
+        "minProperties": 1,
+        "maxProperties": 1,
+        "additionalProperties": false,
+    });
+    if let Some(title) = title {
+        schema.insert("title".into(), title.into());
+    }
+    schema
+}
+
 pub(crate) fn one_key_of<'de, A: MapAccess<'de>>(
     mut map: A,
     keys: &[&'static str],

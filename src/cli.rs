@@ -1,6 +1,7 @@
 //! The command line: parsing, wiring spec → runner → reports, and the exit code.
 
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -190,7 +191,7 @@ fn init_tracing(verbose: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(stderr_color())
-        .with_writer(std::io::stderr)
+        .with_writer(|| crate::report::StderrAboveBars)
         .try_init();
 }
 
@@ -444,7 +445,10 @@ async fn handle_signals(cancel: tokio::sync::watch::Sender<bool>) {
         return;
     };
     tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
-    eprintln!("swgate: interrupted; closing Chromium (interrupt again to kill it now)");
+    let _ = writeln!(
+        crate::report::StderrAboveBars,
+        "swgate: interrupted; closing Chromium (interrupt again to kill it now)"
+    );
     let _ = cancel.send(true);
     tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
     kill_all_launched();

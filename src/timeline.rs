@@ -156,6 +156,14 @@ pub enum TimelineEvent {
         /// Bytes the quota system charges for Cache Storage, when read.
         usage_bytes: Option<u64>,
     },
+    /// The limits a bounded-cache check judges against (the HTML report draws them on the
+    /// cache-growth chart).
+    CacheLimits {
+        /// Entries allowed in each cache.
+        max_entries: u64,
+        /// Cache Storage usage allowed, in bytes.
+        max_bytes: u64,
+    },
     /// A step a check or the runner describes in words.
     Step {
         /// The description.
@@ -243,6 +251,13 @@ impl TimelineEntry {
                 caches,
                 usage_bytes,
             } => Some(describe_caches(caches, *usage_bytes)),
+            TimelineEvent::CacheLimits {
+                max_entries,
+                max_bytes,
+            } => Some(format!(
+                "limits: {max_entries} entries per cache, {} of Cache Storage",
+                human_bytes(*max_bytes)
+            )),
             TimelineEvent::Step { text } => Some(text.clone()),
             TimelineEvent::Worker { .. }
             | TimelineEvent::Registration { .. }
@@ -320,6 +335,7 @@ impl TimelineEntry {
             TimelineEvent::Request { .. } => "request",
             TimelineEvent::Console { .. } => "console",
             TimelineEvent::Caches { .. } => "caches",
+            TimelineEvent::CacheLimits { .. } => "limits",
             TimelineEvent::Step { .. } => "step",
             TimelineEvent::Verdict { .. } => "verdict",
         }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::runner::{Scenario, ScenarioError};
 use crate::server::UrlPattern;
 use crate::spec::Spec;
-use crate::timeline::human_bytes;
+use crate::timeline::{human_bytes, TimelineEvent};
 
 use super::outcome::Judgement;
 use super::params::deploy_or_first;
@@ -178,6 +178,10 @@ impl Check for RuntimeCacheBounded {
         s.server
             .hooks()
             .generate(pattern.clone(), self.bytes as usize);
+        s.record(TimelineEvent::CacheLimits {
+            max_entries: self.max_entries,
+            max_bytes: self.max_bytes,
+        });
         s.install(&deploy).await?;
         let urls: Vec<String> = (0..self.count).map(|i| pattern.path(i)).collect();
         // In batches, with a cache snapshot after each, so reports can draw how the caches

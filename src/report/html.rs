@@ -413,9 +413,15 @@ fn cache_growth(out: &mut String, timeline: &[TimelineEntry]) {
             }
         }
     }
+    let limit = timeline.iter().find_map(|e| match &e.event {
+        TimelineEvent::CacheLimits { max_entries, .. } => Some(*max_entries),
+        _ => None,
+    });
+    // The axis reaches the limit too, so a cache well inside it is seen to be.
     let max_entries = snapshots
         .iter()
         .flat_map(|(_, c, _)| c.iter().map(|c| c.entries))
+        .chain(limit)
         .max()
         .unwrap_or(0)
         .max(1) as f64;
@@ -454,6 +460,18 @@ fn cache_growth(out: &mut String, timeline: &[TimelineEntry]) {
             "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"><title>{}</title></polyline>",
             points.join(" "),
             escape(name)
+        );
+    }
+    if let Some(limit) = limit {
+        let y = py(limit);
+        // Under the line when the limit tops the axis, where a label above would be clipped.
+        let label_y = if y < top + 14.0 { y + 14.0 } else { y - 4.0 };
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{}\" y2=\"{y:.1}\" stroke=\"#c0392b\" stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#c0392b\">limit {limit}</text>",
+            w - 10.0,
+            w - 12.0,
+            label_y
         );
     }
     let last_usage = snapshots.iter().rev().find_map(|(_, _, u)| *u);
@@ -561,5 +579,37 @@ mod tests {
         assert!(html.contains("src-service-worker-cache"));
         assert!(html.contains("answered by service worker (cache &quot;shell-v1&quot;)"));
         assert!(html.contains(">active worker</text>"));
+    }
+
+    #[test]
+    fn cache_growth_draws_the_checks_limit() {
+        use crate::timeline::CacheSnapshot;
+        let caches = |entries| TimelineEvent::Caches {
+            caches: vec![CacheSnapshot {
+                name: "images".into(),
+                entries,
+            }],
+            usage_bytes: None,
+        };
+        let timeline: Vec<TimelineEntry> = [
+            TimelineEvent::CacheLimits {
+                max_entries: 150,
+                max_bytes: 1 << 20,
+            },
+            caches(20),
+            caches(40),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| TimelineEntry {
+            at_ms: i as u64 * 100,
+            event,
+        })
+        .collect();
+        let mut out = String::new();
+        cache_growth(&mut out, &timeline);
+        assert!(out.contains(">limit 150</text>"), "{out}");
+        // The axis reaches the limit, not just the largest cache.
+        assert!(out.contains(">150</text>"), "{out}");
     }
 }

@@ -13,7 +13,7 @@ pub use html::{escape, html_report, write_html};
 pub use human::{HumanReporter, Verbosity};
 pub use json::{json_report, write_json, FORMAT_VERSION};
 pub use junit::{junit_report, junit_xml, write_junit};
-pub use progress::{Progress, ProgressWriter};
+pub use progress::{Progress, ProgressWriter, StderrAboveBars};
 pub use repro::repro_table;
 pub use style::stderr_color;
 

@@ -3,7 +3,9 @@
 //! On a terminal: a spinner line per running scenario (`spec › check` and its elapsed time)
 //! above an overall `done/total` bar, drawn with indicatif. Every other line swgate prints
 //! while the bars are up must go through [`Progress::writer`], which prints above the bars
-//! (`MultiProgress::println`) instead of drawing over them.
+//! (`MultiProgress::println`) instead of drawing over them. Diagnostics that are not report
+//! lines (tracing output, the interrupt notice) go through [`StderrAboveBars`], which hides the
+//! bars for the write and redraws them after.
 //!
 //! Elsewhere (CI logs, pipes): no bars and no cursor movement, only a plain line when a
 //! scenario starts, in the human reporter's column layout:
@@ -21,6 +23,11 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::Verbosity;
 use crate::runner::Event;
+
+/// The bars on screen, if any: [`StderrAboveBars`] reaches them from code that has no
+/// [`Progress`] (the tracing subscriber is set up before a run starts, the signal handler runs
+/// beside it).
+static SHOWN: Mutex<Option<MultiProgress>> = Mutex::new(None);
 
 /// How often spinners and elapsed times are redrawn.
 const TICK: Duration = Duration::from_millis(120);
@@ -77,6 +84,7 @@ impl Progress {
         overall.set_style(spinner_style(color));
         overall.set_message("starting Chromium");
         overall.enable_steady_tick(TICK);
+        *SHOWN.lock().unwrap_or_else(|e| e.into_inner()) = Some(multi.clone());
         Progress {
             mode: Mode::Bars(Bars {
                 multi,
@@ -168,6 +176,7 @@ impl Bars {
     }
 
     fn clear(&mut self) {
+        SHOWN.lock().unwrap_or_else(|e| e.into_inner()).take();
         for (_, _, bar) in self.running.drain(..) {
             bar.finish_and_clear();
         }
@@ -194,6 +203,27 @@ fn overall_style(color: bool) -> ProgressStyle {
     ProgressStyle::with_template(template)
         .expect("a valid template")
         .progress_chars("=> ")
+}
+
+/// Standard error that does not garble the bars: while they are shown, each write hides them,
+/// writes, and redraws them (`MultiProgress::suspend`); otherwise it is plain stderr. For
+/// tracing output and notices; report lines go through [`Progress::writer`].
+pub struct StderrAboveBars;
+
+impl Write for StderrAboveBars {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Clone out of the lock so a slow terminal write never holds it.
+        let shown = SHOWN.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        match shown {
+            // write_all, not write: a partial write would leave the bars hidden mid-line.
+            Some(multi) => multi.suspend(|| io::stderr().write_all(buf).map(|()| buf.len())),
+            None => io::stderr().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        io::stderr().flush()
+    }
 }
 
 /// Where the human reporter writes while progress is shown; from [`Progress::writer`].

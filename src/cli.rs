@@ -110,7 +110,7 @@ struct RunArgs {
     html: Option<PathBuf>,
     /// Scenarios to run at once, all in one Chromium (default: twice the CPUs; scenarios
     /// mostly wait on Chromium).
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
     /// Run only share K of N of the scenarios (for splitting a suite across CI machines).
     #[arg(long, value_name = "K/N")]
@@ -453,6 +453,15 @@ async fn handle_signals(cancel: tokio::sync::watch::Sender<bool>) {
     tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
     kill_all_launched();
     std::process::exit(exit_codes::INTERRUPTED);
+}
+
+/// `-j`: a positive count (0 would run nothing and say nothing).
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1 (leave -j out for the default)".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Twice the CPUs: a scenario spends most of its time waiting on Chromium (update checks ~2 s

@@ -23,13 +23,13 @@ pub enum BrowserError {
         reason: String,
     },
     /// The CDP connection could not be made.
-    #[error("failed to connect to Chromium's DevTools at {url}")]
+    #[error("failed to connect to Chromium's DevTools at {url}: {reason}")]
     Connect {
         /// The DevTools WebSocket URL.
         url: String,
-        /// The CDP error.
-        #[source]
-        source: chromiumoxide::error::CdpError,
+        /// The innermost cause, once: chromiumoxide's error repeats its source's text at every
+        /// level of the chain ("IO error: Connection refused (os error 111): IO error: ...").
+        reason: String,
     },
     /// A CDP command failed.
     #[error("CDP call failed: {what}")]

@@ -86,10 +86,14 @@ impl BrowserSession {
             match tokio::time::timeout(call_timeout, Browser::connect(url.to_string())).await {
                 Ok(Ok(pair)) => pair,
                 Ok(Err(source)) => {
+                    let mut innermost: &dyn std::error::Error = &source;
+                    while let Some(next) = innermost.source() {
+                        innermost = next;
+                    }
                     return Err(BrowserError::Connect {
                         url: url.to_string(),
-                        source,
-                    })
+                        reason: innermost.to_string(),
+                    });
                 }
                 Err(_) => {
                     return Err(BrowserError::Timeout {

@@ -87,6 +87,8 @@ pub struct Observation {
     pub shown: Option<String>,
     /// What the page finally showed, in words.
     pub page: String,
+    /// The bound the worker had to activate after the action, in seconds.
+    pub wait_seconds: u64,
 }
 
 impl Check for UpdatePrompt {
@@ -110,6 +112,7 @@ impl Check for UpdatePrompt {
             app_reloaded: false,
             shown: version.shown().map(str::to_owned),
             page: version.describe(),
+            wait_seconds: s.wait.as_secs(),
         };
         if update != UpdateCheck::Waiting {
             return Ok(observation);
@@ -130,7 +133,9 @@ impl Check for UpdatePrompt {
             .page
             .wait_for_sw(
                 &format!("{to}'s worker to activate after the action"),
-                WAITING_GRACE,
+                // Activation after skipWaiting took ~1 s idle: a 2 s bound could fail a
+                // correct prompt on a loaded machine. The full bound costs only the failing case.
+                s.wait,
                 |st| {
                     st.versions.values().any(|v| {
                         v.deploy.as_deref() == Some(&*to) && v.status == VersionStatus::Activated
@@ -140,15 +145,24 @@ impl Check for UpdatePrompt {
             .await
             .is_ok();
         if observation.activated {
-            // Apps reload on `controllerchange`; give that reload a bounded chance, else reload
-            // as the user would.
+            // Apps reload on `controllerchange`; give that reload a bounded chance to *start*,
+            // else reload as the user would. Once it has started it finishes, so its end gets
+            // the full bound (a loaded machine must not turn "the app reloaded" into "the user
+            // reloaded").
             observation.app_reloaded = s
                 .page
                 .wait_for_network("the app to reload the page", WAITING_GRACE, |log| {
-                    log.documents() > documents && log.last_document().is_some_and(|d| d.done)
+                    log.documents() > documents
                 })
                 .await
                 .is_ok();
+            if observation.app_reloaded {
+                s.page
+                    .wait_for_network("the app's reload to finish", s.wait, |log| {
+                        log.last_document().is_some_and(|d| d.done)
+                    })
+                    .await?;
+            }
             if observation.app_reloaded {
                 s.note("the app reloaded the page");
                 s.app_navigated(documents);
@@ -200,7 +214,7 @@ impl Check for UpdatePrompt {
             return Judgement::Fail(format!(
                 "{action} did not activate {}'s waiting worker within {}s; the page still shows {}",
                 o.to,
-                WAITING_GRACE.as_secs(),
+                o.wait_seconds,
                 o.page
             ));
         }
@@ -244,6 +258,7 @@ mod tests {
             app_reloaded: true,
             shown: Some(shown.into()),
             page: format!("{shown} (document from network)"),
+            wait_seconds: 15,
         }
     }
 

@@ -119,7 +119,7 @@ impl Check for VersionSkew {
                 reload,
                 page: version.describe(),
                 mixed: version.candidates.is_empty() && version.marker.is_none(),
-                problems: problems(&s.page, &s.origin(), console_from, requests_from, &[]).await,
+                problems: problems(&s.page, s.wait, &s.origin(), console_from, requests_from, &[]).await,
             });
             if reload < self.reloads || self.reloads == 1 {
                 // The open tab must meet N+1's worker installed, so the last reload's update
@@ -144,7 +144,7 @@ impl Check for VersionSkew {
         };
         let open_page = OpenPageSeen {
             outcome,
-            problems: problems(page, &s.origin(), console_from, requests_from, &named).await,
+            problems: problems(page, s.wait, &s.origin(), console_from, requests_from, &named).await,
         };
         Ok(Observation {
             from,
@@ -210,9 +210,6 @@ impl Check for VersionSkew {
     }
 }
 
-/// How long the requests of a load or an action get to report their outcome.
-const REQUESTS_SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
-
 /// Where the console and network logs of `page` stand now.
 fn marks(page: &ScenarioPage) -> (usize, usize) {
     (page.console().len(), page.network().requests.len())
@@ -223,6 +220,7 @@ fn marks(page: &ScenarioPage) -> (usize, usize) {
 /// so they are left to it.
 async fn problems(
     page: &ScenarioPage,
+    wait: std::time::Duration,
     origin: &str,
     console_from: usize,
     requests_from: usize,
@@ -230,10 +228,11 @@ async fn problems(
 ) -> Vec<String> {
     page.flush().await;
     // Network events can trail the page's own signals (a rejected import, the load event):
-    // wait, bounded, until the URLs the failure names have an outcome and every request seen
-    // since the mark has finished.
-    let _ = page
-        .wait_for_network("the requests to finish", REQUESTS_SETTLE, |log| {
+    // wait until the URLs the failure names have an outcome and every request seen since the
+    // mark has finished. They all do (no request here is held), so the bound is the
+    // scenario's full one: a 2 s bound let a loaded machine drop a 404 from the message.
+    let settled = page
+        .wait_for_network("the requests to finish", wait, |log| {
             let since: Vec<_> = log.requests.iter().skip(requests_from).collect();
             named.iter().all(|url| {
                 since
@@ -252,6 +251,12 @@ async fn problems(
         .map(|e| e.text.replace(origin, ""))
         .collect();
     out.extend(failed_requests(&page.network(), origin, requests_from));
+    if settled.is_err() {
+        out.push(format!(
+            "some requests had no outcome after {}s",
+            wait.as_secs()
+        ));
+    }
     out
 }
 

@@ -6,9 +6,6 @@ use crate::browser::{CacheContents, VersionStatus};
 use super::error::ScenarioError;
 use super::scenario::Scenario;
 
-/// How long `page_fetch` waits for the Network event naming who answered.
-const RESPONSE_EVENT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
 /// What a `fetch()` made by the page got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageFetch {
@@ -42,17 +39,19 @@ impl Scenario {
         let value = self.page.evaluate(&expr).await?;
         let url = self.server.url(path);
         // The response event can trail the page's promise (they come from different parts of
-        // Chromium), so wait for it, bounded; "unknown" if it never comes.
+        // Chromium). It always comes once the promise has settled, so wait for it (or for the
+        // request's failure) with the scenario's full bound: a short bound made "who answered"
+        // depend on the machine's load. "unknown" only if it never comes.
         let source = self
             .page
             .wait_for_network(
                 &format!("the Network event for the response to {path}"),
-                RESPONSE_EVENT_WAIT,
+                self.wait,
                 |log| {
                     log.requests
                         .iter()
                         .skip(before)
-                        .any(|r| r.url == url && r.status.is_some())
+                        .any(|r| r.url == url && (r.status.is_some() || r.failed.is_some()))
                 },
             )
             .await

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::browser::{
-    BrowserSession, CacheInfo, DeployOfScript, NetworkRequest, ScenarioPage, SwState,
-    VersionStatus, WorkerError,
+    BrowserSession, CacheInfo, DeployOfScript, NetworkRequest, ScenarioPage, SwState, VersionStatus,
 };
 use crate::server::FixtureServer;
 use crate::spec::{Spec, VersionMarker};
@@ -23,9 +22,6 @@ use super::page_version::{PageVersion, ResourceVersion};
 /// controlled. There is no CDP signal for "will never activate", so this bound is the one place
 /// a quiet period is the signal. It is generous so a loaded machine cannot flip a verdict.
 pub const WAITING_GRACE: Duration = Duration::from_secs(2);
-
-/// How long a failed worker's error report may trail its `redundant` status.
-const ERROR_REPORT_GRACE: Duration = Duration::from_secs(2);
 
 /// What Chromium's update check after a navigation found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +184,7 @@ impl Scenario {
     /// the page (no `clients.claim()`), waiting for it to take control.
     pub async fn install(&self, name: &str) -> Result<(), ScenarioError> {
         self.deploy(name)?;
+        let since = self.server.log().len();
         self.open_start().await?;
         let state = self
             .page
@@ -210,7 +207,7 @@ impl Scenario {
             .values()
             .any(|v| v.deploy.as_deref() == Some(name) && v.status == VersionStatus::Activated)
         {
-            let why = self.reason_of_failed(name, &state).await;
+            let why = self.reason_of_failed(name, &state, since).await;
             return Err(ScenarioError::App(format!(
                 "{name}'s service worker failed to install{why}"
             )));
@@ -419,7 +416,7 @@ impl Scenario {
         match known {
             // Seen at an earlier check: this one finds it unchanged, and its state is settled.
             Some(v) if v.status >= VersionStatus::Installed => {
-                return Ok(self.settled_update(&served, &state).await)
+                return Ok(self.settled_update(&served, &state, request.seq).await)
             }
             Some(_) => {}
             None if self.worker_script_unchanged(&served, &state) => {
@@ -441,7 +438,7 @@ impl Scenario {
                 },
             )
             .await?;
-        Ok(self.settle_new_version(&served, state).await)
+        Ok(self.settle_new_version(&served, state, request.seq).await)
     }
 
     fn worker_script_unchanged(&self, served: &str, state: &SwState) -> bool {
@@ -459,7 +456,14 @@ impl Scenario {
         }
     }
 
-    async fn settle_new_version(&self, deploy: &str, state: SwState) -> UpdateCheck {
+    /// `script_request` is the server log position of the worker script request that began
+    /// the new version (see [`Self::failure_reason`]).
+    async fn settle_new_version(
+        &self,
+        deploy: &str,
+        state: SwState,
+        script_request: usize,
+    ) -> UpdateCheck {
         let is_new = |s: &SwState| {
             s.versions
                 .values()
@@ -484,10 +488,16 @@ impl Scenario {
                 return UpdateCheck::Waiting;
             }
         }
-        self.settled_update(deploy, &self.page.sw_state()).await
+        self.settled_update(deploy, &self.page.sw_state(), script_request)
+            .await
     }
 
-    async fn settled_update(&self, deploy: &str, state: &SwState) -> UpdateCheck {
+    async fn settled_update(
+        &self,
+        deploy: &str,
+        state: &SwState,
+        script_request: usize,
+    ) -> UpdateCheck {
         let newest = state
             .versions
             .values()
@@ -498,7 +508,7 @@ impl Scenario {
                 if v.status == VersionStatus::Redundant
                     && state.active().and_then(|a| a.deploy.as_deref()) != Some(deploy) =>
             {
-                let why = self.failure_reason(&v.version_id).await;
+                let why = self.failure_reason(&v.version_id, script_request).await;
                 UpdateCheck::Failed(format!("{deploy}'s worker failed to install{why}"))
             }
             Some(v) if v.status == VersionStatus::Installed => UpdateCheck::Waiting,
@@ -509,44 +519,85 @@ impl Scenario {
     }
 
     /// [`Self::failure_reason`] for the newest version of `deploy`.
-    async fn reason_of_failed(&self, deploy: &str, state: &SwState) -> String {
+    async fn reason_of_failed(&self, deploy: &str, state: &SwState, since: usize) -> String {
         match state
             .versions
             .values()
             .filter(|v| v.deploy.as_deref() == Some(deploy))
             .max_by_key(|v| v.seq)
         {
-            Some(v) => self.failure_reason(&v.version_id).await,
+            Some(v) => self.failure_reason(&v.version_id, since).await,
             None => String::new(),
         }
     }
 
-    /// `: <first error>` for a failed version, or empty. Chromium reports a failed update as
-    /// the cause ("Uncaught SyntaxError ...", "Cache.addAll() failed ...") plus a generic
-    /// summary ("Failed to update a ServiceWorker ..."), in an order that varied under load,
-    /// and both can trail the `redundant` status: so the cause gets a short bounded wait, and
-    /// the summary is the fallback for a worker that reports no cause.
-    async fn failure_reason(&self, version_id: &str) -> String {
-        let is_cause = |e: &WorkerError| {
-            e.version_id == version_id && !e.text.starts_with("Failed to update a ServiceWorker")
+    /// `: <why>` for a version that failed to install, built only from reports whose order is
+    /// fixed, so the message is the same on every run (docs/chromium.md, "Why an install
+    /// failed").
+    ///
+    /// Chromium reports a failed install in two places. The browser process reports a summary
+    /// ("Failed to update a ServiceWorker for scope (...) with script (...): REASON") when it
+    /// makes the version redundant, so it always comes. The worker thread reports its own lines
+    /// ("Uncaught (in promise) TypeError: Failed to execute 'addAll' ...", "Cache.addAll()
+    /// failed ..."), and those may come before or after the summary, late under load, or not
+    /// at all (Chromium 148 on a loaded machine: not within 2 s). So:
+    /// - the summary's REASON when it has one (an `install` whose `waitUntil` rejected);
+    /// - when REASON is empty (the script did not evaluate), the worker's error reported
+    ///   *before* the summary: the evaluation error, which the worker reports before it tells
+    ///   the browser that evaluation failed;
+    /// - plus what the fixture server answered with an error status since `since` (the
+    ///   request log position where the worker script was requested): a response the install
+    ///   depended on is logged before it is sent, so before the failure it caused.
+    ///
+    /// The worker's other lines stay in the timeline.
+    async fn failure_reason(&self, version_id: &str, since: usize) -> String {
+        let summary_of = |s: &SwState| {
+            s.errors
+                .iter()
+                .position(|e| e.version_id == version_id && is_failure_summary(&e.text))
         };
-        let state = self
+        let chromium = match self
             .page
             .wait_for_sw(
-                "the failed worker's error report",
-                ERROR_REPORT_GRACE,
-                |s| s.errors.iter().any(is_cause),
+                "Chromium's report of why the worker failed to install",
+                self.wait,
+                |s| summary_of(s).is_some(),
             )
             .await
-            .unwrap_or_else(|_| self.page.sw_state());
-        let chosen = state
-            .errors
+        {
+            Ok(state) => {
+                let at = summary_of(&state).unwrap_or_default();
+                let reason = failure_summary_reason(&state.errors[at].text);
+                if reason.is_empty() {
+                    state.errors[..at]
+                        .iter()
+                        .find(|e| e.version_id == version_id)
+                        .map(|e| e.text.replace(&self.origin(), ""))
+                } else {
+                    Some(reason.to_string())
+                }
+            }
+            Err(_) => Some(format!(
+                "Chromium reported no reason within {}s",
+                self.wait.as_secs()
+            )),
+        };
+        let answered: Vec<String> = self
+            .server
+            .log()
+            .snapshot()
             .iter()
-            .find(|e| is_cause(e))
-            .or_else(|| state.first_error_of(version_id));
-        match chosen {
-            Some(e) => format!(": {}", e.text.replace(&self.origin(), "")),
-            None => String::new(),
+            .skip(since)
+            .filter(|r| r.status >= 400)
+            .map(|r| format!("{} for {}", r.status, r.path))
+            .collect();
+        let server =
+            (!answered.is_empty()).then(|| format!("while it installed the server answered {}", answered.join(", ")));
+        let parts: Vec<String> = chromium.into_iter().chain(server).collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", parts.join("; "))
         }
     }
 
@@ -555,6 +606,7 @@ impl Scenario {
     /// natural update path.
     pub async fn force_activate(&self, deploy: &str) -> Result<(), ScenarioError> {
         let scope = self.scope();
+        let since = self.server.log().len();
         self.page.force_update(&scope).await?;
         self.note(format!("forced an update check of {scope}"));
         let installed = |s: &SwState| {
@@ -580,7 +632,7 @@ impl Scenario {
                 v.deploy.as_deref() != Some(deploy) || v.status == VersionStatus::Redundant
             })
         {
-            let why = self.reason_of_failed(deploy, &state).await;
+            let why = self.reason_of_failed(deploy, &state, since).await;
             return Err(ScenarioError::App(format!(
                 "{deploy}'s worker failed to install{why}"
             )));
@@ -697,6 +749,44 @@ fn is_javascript(content_type: Option<&str>) -> bool {
     )
 }
 
+/// Whether a worker error is Chromium's own summary of a failed register or update job.
+fn is_failure_summary(text: &str) -> bool {
+    text.starts_with("Failed to update a ServiceWorker")
+        || text.starts_with("Failed to register a ServiceWorker")
+}
+
+/// The REASON of "Failed to update a ServiceWorker for scope ('/') with script ('/sw.js'):
+/// REASON", without the "ServiceWorker failed to install: " that repeats what the message says
+/// (empty when Chromium gives none, as for a script that did not evaluate).
+fn failure_summary_reason(summary: &str) -> &str {
+    let reason = summary.split_once("'):").map_or("", |(_, r)| r).trim();
+    reason
+        .strip_prefix("ServiceWorker failed to install: ")
+        .unwrap_or(reason)
+}
+
 fn strip_query(path: &str) -> &str {
     path.split(['?', '#']).next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_summary_gives_its_reason_or_nothing() {
+        let rejected = "Failed to update a ServiceWorker for scope ('/') with script ('/sw.js'): ServiceWorker failed to install: ServiceWorker failed to handle event (event.waitUntil Promise rejected)";
+        assert!(is_failure_summary(rejected));
+        assert_eq!(
+            failure_summary_reason(rejected),
+            "ServiceWorker failed to handle event (event.waitUntil Promise rejected)"
+        );
+        let evaluation =
+            "Failed to register a ServiceWorker for scope ('/') with script ('/sw.js'): ";
+        assert!(is_failure_summary(evaluation));
+        assert_eq!(failure_summary_reason(evaluation), "");
+        assert!(!is_failure_summary(
+            "Uncaught (in promise) TypeError: Failed to execute 'addAll' on 'Cache'"
+        ));
+    }
 }

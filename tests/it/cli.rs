@@ -88,6 +88,28 @@ fn usage_errors_exit_2() {
     assert!(output.starts_with("exit: 2\n"), "{output}");
 }
 
+/// `-j 0` would run nothing and say nothing: it is a usage error.
+#[test]
+fn zero_jobs_is_a_usage_error() {
+    let output = output_of(swgate().args(["run", "specs/network-first.yaml", "-j", "0"]));
+    assert!(output.starts_with("exit: 2\n"), "{output}");
+    assert!(output.contains("must be at least 1"), "{output}");
+}
+
+/// A closed DevTools port is said once, with the URL (chromiumoxide repeats its cause at every
+/// level of its error chain). Port 9 on loopback: nothing listens there.
+#[test]
+fn connect_to_a_closed_port_says_so_once() {
+    let url = "ws://127.0.0.1:9/devtools/browser/none";
+    let output = output_of(swgate().args(["run", "specs/network-first.yaml", "--connect", url]));
+    assert!(output.starts_with("exit: 3\n"), "{output}");
+    assert!(
+        output.contains(&format!("failed to connect to Chromium's DevTools at {url}: ")),
+        "{output}"
+    );
+    assert_eq!(output.matches("Connection refused").count(), 1, "{output}");
+}
+
 /// `list` comes from the registry and the parameter schemas; the snapshot is the whole table.
 #[test]
 fn list_shows_every_check_and_its_parameters() {

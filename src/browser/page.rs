@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::cache_storage::{
-    RequestCacheNamesParams, RequestEntriesParams,
+    Cache, RequestCacheNamesParams, RequestEntriesParams, RequestEntriesReturns,
 };
 use chromiumoxide::cdp::browser_protocol::log::EnableParams as LogEnable;
 use chromiumoxide::cdp::browser_protocol::network::{
@@ -287,34 +287,68 @@ impl ScenarioPage {
     /// The caches of `origin` (e.g. `http://127.0.0.1:8080`) with entry counts, by name.
     pub async fn caches(&self, origin: &str) -> Result<Vec<CacheInfo>, BrowserError> {
         let mut out = Vec::new();
-        for cache in &self.cache_list(origin).await? {
-            let entries = self
-                .call(
-                    &format!("CacheStorage.requestEntries for cache {}", cache.cache_name),
-                    self.page.execute(
-                        RequestEntriesParams::builder()
-                            .cache_id(cache.cache_id.clone())
-                            .skip_count(0)
-                            .page_size(1)
-                            .build()
-                            .map_err(BrowserError::Page)?,
-                    ),
-                )
-                .await?;
-            out.push(CacheInfo {
-                name: cache.cache_name.clone(),
-                entries: entries.result.return_count as u64,
-            });
+        for cache in self.cache_list(origin).await? {
+            // A cache deleted after the listing is not there: skip it.
+            if let Some(entries) = self.cache_entries(origin, cache.clone(), 0, 1).await? {
+                out.push(CacheInfo {
+                    name: cache.cache_name.clone(),
+                    entries: entries.return_count as u64,
+                });
+            }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
 
-    /// The caches of `origin` as CDP lists them.
-    pub(crate) async fn cache_list(
+    /// One page of `CacheStorage.requestEntries` for `cache`, which the worker may delete or
+    /// replace between the listing and the read: under load at -j 12 a read failed with "not
+    /// found" while a worker rewrote its caches. A failed read is retried against a fresh
+    /// listing (a cache recreated under the same name has a new id); `None` when the cache is
+    /// gone, the error when the read keeps failing on a listed cache.
+    pub(crate) async fn cache_entries(
         &self,
         origin: &str,
-    ) -> Result<Vec<chromiumoxide::cdp::browser_protocol::cache_storage::Cache>, BrowserError> {
+        mut cache: Cache,
+        skip: i64,
+        page_size: i64,
+    ) -> Result<Option<RequestEntriesReturns>, BrowserError> {
+        const ATTEMPTS: u32 = 3;
+        let mut attempt = 1;
+        loop {
+            let read = self
+                .call(
+                    &format!("CacheStorage.requestEntries for cache {}", cache.cache_name),
+                    self.page.execute(
+                        RequestEntriesParams::builder()
+                            .cache_id(cache.cache_id.clone())
+                            .skip_count(skip)
+                            .page_size(page_size)
+                            .build()
+                            .map_err(BrowserError::Page)?,
+                    ),
+                )
+                .await;
+            let error = match read {
+                Ok(r) => return Ok(Some(r.result)),
+                Err(e @ BrowserError::Cdp { .. }) => e,
+                Err(other) => return Err(other),
+            };
+            match self
+                .cache_list(origin)
+                .await?
+                .into_iter()
+                .find(|c| c.cache_name == cache.cache_name)
+            {
+                None => return Ok(None),
+                Some(_) if attempt >= ATTEMPTS => return Err(error),
+                Some(listed) => cache = listed,
+            }
+            attempt += 1;
+        }
+    }
+
+    /// The caches of `origin` as CDP lists them.
+    pub(crate) async fn cache_list(&self, origin: &str) -> Result<Vec<Cache>, BrowserError> {
         // CacheStorage wants the storage key, which is the origin *with* a trailing slash.
         let params = RequestCacheNamesParams {
             security_origin: None,

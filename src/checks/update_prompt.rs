@@ -213,9 +213,7 @@ impl Check for UpdatePrompt {
         if !o.activated {
             return Judgement::Fail(format!(
                 "{action} did not activate {}'s waiting worker within {}s; the page still shows {}",
-                o.to,
-                o.wait_seconds,
-                o.page
+                o.to, o.wait_seconds, o.page
             ));
         }
         let reload = if o.app_reloaded {

@@ -119,7 +119,15 @@ impl Check for VersionSkew {
                 reload,
                 page: version.describe(),
                 mixed: version.candidates.is_empty() && version.marker.is_none(),
-                problems: problems(&s.page, s.wait, &s.origin(), console_from, requests_from, &[]).await,
+                problems: problems(
+                    &s.page,
+                    s.wait,
+                    &s.origin(),
+                    console_from,
+                    requests_from,
+                    &[],
+                )
+                .await,
             });
             if reload < self.reloads || self.reloads == 1 {
                 // The open tab must meet N+1's worker installed, so the last reload's update
@@ -144,7 +152,15 @@ impl Check for VersionSkew {
         };
         let open_page = OpenPageSeen {
             outcome,
-            problems: problems(page, s.wait, &s.origin(), console_from, requests_from, &named).await,
+            problems: problems(
+                page,
+                s.wait,
+                &s.origin(),
+                console_from,
+                requests_from,
+                &named,
+            )
+            .await,
         };
         Ok(Observation {
             from,

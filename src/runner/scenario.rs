@@ -591,8 +591,12 @@ impl Scenario {
             .filter(|r| r.status >= 400)
             .map(|r| format!("{} for {}", r.status, r.path))
             .collect();
-        let server =
-            (!answered.is_empty()).then(|| format!("while it installed the server answered {}", answered.join(", ")));
+        let server = (!answered.is_empty()).then(|| {
+            format!(
+                "while it installed the server answered {}",
+                answered.join(", ")
+            )
+        });
         let parts: Vec<String> = chromium.into_iter().chain(server).collect();
         if parts.is_empty() {
             String::new()

@@ -104,7 +104,9 @@ fn connect_to_a_closed_port_says_so_once() {
     let output = output_of(swgate().args(["run", "specs/network-first.yaml", "--connect", url]));
     assert!(output.starts_with("exit: 3\n"), "{output}");
     assert!(
-        output.contains(&format!("failed to connect to Chromium's DevTools at {url}: ")),
+        output.contains(&format!(
+            "failed to connect to Chromium's DevTools at {url}: "
+        )),
         "{output}"
     );
     assert_eq!(output.matches("Connection refused").count(), 1, "{output}");

@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use chromiumoxide::cdp::browser_protocol::cache_storage::RequestEntriesParams;
 use chromiumoxide::cdp::browser_protocol::page::{
     BringToFrontParams, CaptureScreenshotFormat, CaptureScreenshotParams, EventLoadEventFired,
     ReloadParams, StopLoadingParams,
@@ -70,24 +69,18 @@ impl ScenarioPage {
     pub async fn cache_contents(&self, origin: &str) -> Result<Vec<CacheContents>, BrowserError> {
         const PAGE: i64 = 500;
         let mut out = Vec::new();
-        for cache in &self.cache_list(origin).await? {
+        'caches: for cache in self.cache_list(origin).await? {
             let mut entries = Vec::new();
             loop {
-                let page = self
-                    .call(
-                        &format!("CacheStorage.requestEntries for cache {}", cache.cache_name),
-                        self.page.execute(
-                            RequestEntriesParams::builder()
-                                .cache_id(cache.cache_id.clone())
-                                .skip_count(entries.len() as i64)
-                                .page_size(PAGE)
-                                .build()
-                                .map_err(BrowserError::Page)?,
-                        ),
-                    )
-                    .await?;
-                let got = page.result.cache_data_entries.len();
-                entries.extend(page.result.cache_data_entries.iter().map(|e| {
+                let Some(page) = self
+                    .cache_entries(origin, cache.clone(), entries.len() as i64, PAGE)
+                    .await?
+                else {
+                    // Deleted after the listing: not there.
+                    continue 'caches;
+                };
+                let got = page.cache_data_entries.len();
+                entries.extend(page.cache_data_entries.iter().map(|e| {
                     let header = |name: &str| {
                         e.response_headers
                             .iter()
@@ -101,7 +94,7 @@ impl ScenarioPage {
                         content_length: header("content-length").and_then(|v| v.parse().ok()),
                     }
                 }));
-                if got == 0 || entries.len() as f64 >= page.result.return_count {
+                if got == 0 || entries.len() as f64 >= page.return_count {
                     break;
                 }
             }

@@ -2,6 +2,7 @@
 """swgate's benchmark: wall time, per-scenario time and peak memory of real runs.
 
 Usage: python3 benches/bench.py [--quick] [--out benches/results.md]
+       python3 benches/bench.py --jobs-table 4,6,8,12 [--runs 20] [--out benches/results.md]
 
 Builds nothing: run `cargo build --release` (or debug) first; uses target/release/swgate if
 present, else target/debug/swgate. Measures, on this machine:
@@ -11,6 +12,12 @@ present, else target/debug/swgate. Measures, on this machine:
     /proc; RSS double-counts shared pages, PSS does not);
   - scaling: 1, 8 and 32 copies of specs/network-first.yaml at -j 2.
 Prints a markdown table and writes it to --out. Asserts nothing: numbers vary by machine.
+
+--jobs-table picks the default -j: for each -j it runs the bundled suite --runs times with every
+core kept busy by spinning loops, and reports wall time (median and max), the Chromium tree's
+peak PSS (max over runs), and how many runs changed a verdict or a message against the first
+run at the first -j (durations in messages normalised, as benches/determinism.sh does). The
+table replaces the section between the `jobs-table` markers of --out.
 """
 import argparse
 import os
@@ -130,13 +137,77 @@ def copies_dir(n):
     return d
 
 
+def outcome_lines(stderr):
+    """One normalised line per scenario (verdict, name, message), as determinism.sh compares."""
+    lines = []
+    for line in stderr.splitlines():
+        if re.match(r"^(PASS|FAIL|ERROR|TIMEOUT|INFRA|CANCELLED) ", line):
+            line = re.sub(r" \[[0-9.]+s\]", "", line)
+            lines.append(re.sub(r"\b[0-9]+\.[0-9]+s\b", "N.Ns", line))
+    return sorted(lines)
+
+
+def jobs_table(binary, profile, chromium, jobs_list, runs, out):
+    loads = [subprocess.Popen(["sh", "-c", "while :; do :; done"]) for _ in range(os.cpu_count())]
+    rows = []
+    reference = None
+    try:
+        for jobs in jobs_list:
+            walls, pss, verdicts, messages, errors = [], 0, 0, 0, 0
+            for i in range(runs):
+                wall, _, peaks, stderr = run_swgate(binary, ["specs", "-j", str(jobs)])
+                lines = outcome_lines(stderr)
+                walls.append(wall)
+                pss = max(pss, peaks["pss"])
+                errors += sum(1 for l in lines if not l.startswith(("PASS", "FAIL")))
+                if reference is None:
+                    reference = lines
+                elif [l.split(":")[0] for l in lines] != [l.split(":")[0] for l in reference]:
+                    verdicts += 1
+                elif lines != reference:
+                    messages += 1
+                    for a, b in zip(reference, lines):
+                        if a != b:
+                            print(f"  -j {jobs} run {i + 1}: {b[:200]}", file=sys.stderr)
+                print(f"-j {jobs} run {i + 1}: {wall:.1f} s, PSS {peaks['pss'] // 1024} MB",
+                      file=sys.stderr)
+            rows.append((f"-j {jobs}", f"{statistics.median(walls):.1f} s", f"{max(walls):.1f} s",
+                         f"{pss // 1024} MB", str(verdicts), str(messages), str(errors)))
+    finally:
+        for p in loads:
+            p.kill()
+    version = subprocess.run([chromium, "--version"], capture_output=True, text=True).stdout.strip()
+    table = (f"Default -j: bundled suite, {profile} build, {os.cpu_count()} CPUs each kept busy by a "
+             f"spinning loop, {version}, {runs} runs per -j; changes counted against the first run "
+             f"at -j {jobs_list[0]}\n\n"
+             "| -j | wall (median) | wall (max) | Chromium peak PSS | runs with changed verdicts "
+             "| runs with changed messages only | ERROR/TIMEOUT/INFRA scenarios |\n"
+             "| --- | --- | --- | --- | --- | --- | --- |\n"
+             + "".join("| " + " | ".join(r) + " |\n" for r in rows))
+    print(table)
+    start, end = "<!-- jobs-table -->\n", "<!-- /jobs-table -->\n"
+    text = open(out).read() if os.path.exists(out) else ""
+    if start in text and end in text:
+        text = text[:text.index(start)] + start + table + end + text[text.index(end) + len(end):]
+    else:
+        text += "\n" + start + table + end
+    with open(out, "w") as f:
+        f.write(text)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="-j 2 and 1/8 copies only")
     ap.add_argument("--out", default=os.path.join(ROOT, "benches/results.md"))
+    ap.add_argument("--jobs-table", help="comma-separated -j values: the loaded default -j table")
+    ap.add_argument("--runs", type=int, default=20, help="runs per -j for --jobs-table")
     args = ap.parse_args()
     binary, profile = swgate_binary()
     chromium = chromium_binary()
+    if args.jobs_table:
+        jobs_table(binary, profile, chromium, [int(j) for j in args.jobs_table.split(",")],
+                   args.runs, args.out)
+        return
     rows = []
     fl = floor(chromium, 3)
     rows.append(("floor: Chromium cold start to a loaded page", f"{fl:.2f} s", "", "", "", ""))

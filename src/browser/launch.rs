@@ -2,7 +2,7 @@
 //!
 //! chromiumoxide's own launcher neither puts Chromium in a process group nor removes the
 //! profile, and a SIGTERM to swgate alone then leaves ~10 Chromium processes re-parented to
-//! init (measured; see `shared/CHROMIUM.md`). So we spawn Chromium in a new process group with
+//! init (measured; see `docs/chromium.md`). So we spawn Chromium in a new process group with
 //! `PR_SET_PDEATHSIG` (it dies if swgate is SIGKILLed), read the `DevTools listening on ws://…`
 //! line from its stderr, and connect with `Browser::connect`. Cleanup kills the group and
 //! removes the profile; profiles left by a SIGKILLed swgate are swept at the next start.

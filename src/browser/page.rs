@@ -96,7 +96,7 @@ impl ScenarioPage {
             chromium_exit,
         };
         // chromiumoxide auto-attaches with "wait for debugger on start" and then detaches,
-        // which leaves every service worker stuck in `starting` (shared/CHROMIUM.md): turn the
+        // which leaves every service worker stuck in `starting` (docs/chromium.md, "Launch and the CDP connection"): turn the
         // wait off before anything navigates.
         this.call(
             "Target.setAutoAttach without waiting for the debugger",

@@ -2,7 +2,7 @@
 //! long where that delays updates. Reports the `Cache-Control` each one was served with, and
 //! measures whether the next navigation after N+1's deploy finds the new worker.
 //!
-//! Measured in Chromium (see `shared/CHROMIUM.md`): with the default `updateViaCache:
+//! Measured in Chromium (see `docs/chromium.md`): with the default `updateViaCache:
 //! 'imports'` the browser revalidates the main script whatever its `max-age`, but imported
 //! scripts go through its HTTP cache; a CDN honours the headers for both. By default the check
 //! puts the fixture server's edge cache in front (`edge: true`), so it sees what users behind a

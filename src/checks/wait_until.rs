@@ -4,7 +4,7 @@
 //! promises given to `event.waitUntil` (and `respondWith`). Work the worker starts after
 //! answering but outside `waitUntil` (a background cache fill, an analytics request, a
 //! revalidation) dies with it. A forced `ServiceWorker.stopAllWorkers` kills the worker inside
-//! `waitUntil` too, so it cannot tell the two apart (shared/CHROMIUM.md); the browser's own idle
+//! `waitUntil` too, so it cannot tell the two apart (docs/chromium.md, "Worker lifetime"); the browser's own idle
 //! termination can, with nothing attached to the worker.
 //!
 //! The scenario makes the loss deterministic: the fixture server holds the worker's background

@@ -1,8 +1,8 @@
 //! Runtime behaviours a check arms on its scenario's fixture server: responses held open until
 //! released, generated responses for a URL pattern, and a per-user endpoint.
 //!
-//! A held response is the deterministic way to make a network "hang" (shared/CHROMIUM.md: page
-//! offline emulation does not reach the worker's own `fetch`). Holds always end: the scenario
+//! A held response is the deterministic way to make a network "hang" (docs/chromium.md,
+//! "Network conditions": page offline emulation does not reach the worker's own `fetch`). Holds always end: the scenario
 //! releases them, and so does the server's shutdown, since each held connection counts against
 //! Chromium's six connections per host.
 

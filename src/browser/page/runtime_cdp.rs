@@ -191,7 +191,7 @@ impl ScenarioPage {
 
     /// Turns the page's auto-attach off, detaching from its workers: an attached DevTools
     /// session keeps a worker alive, and a check about Chromium ending idle workers needs
-    /// nothing attached to them (shared/CHROMIUM.md).
+    /// nothing attached to them (docs/chromium.md, "Worker lifetime").
     pub async fn detach_from_workers(&self) -> Result<(), BrowserError> {
         self.call(
             "Target.setAutoAttach off",

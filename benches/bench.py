@@ -34,6 +34,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def swgate_binary():
+    if os.environ.get("SWGATE_BIN"):
+        return os.environ["SWGATE_BIN"], "given"
     for profile in ("release", "debug"):
         path = os.path.join(ROOT, "target", profile, "swgate")
         if os.path.exists(path):
@@ -168,7 +170,8 @@ def jobs_table(binary, profile, chromium, jobs_list, runs, out):
                     messages += 1
                     for a, b in zip(reference, lines):
                         if a != b:
-                            print(f"  -j {jobs} run {i + 1}: {b[:200]}", file=sys.stderr)
+                            print(f"  -j {jobs} run {i + 1}:\n    was: {a}\n    now: {b}",
+                                  file=sys.stderr)
                 print(f"-j {jobs} run {i + 1}: {wall:.1f} s, PSS {peaks['pss'] // 1024} MB",
                       file=sys.stderr)
             rows.append((f"-j {jobs}", f"{statistics.median(walls):.1f} s", f"{max(walls):.1f} s",

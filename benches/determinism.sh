@@ -41,7 +41,7 @@ for i in $(seq "$runs"); do
       diff "$out/1.verdicts" "$out/$i.verdicts" | sed 's/^/    /'
     elif ! cmp -s "$out/1.lines" "$out/$i.lines"; then
       message_changes=$((message_changes + 1)); status="messages changed"
-      diff "$out/1.lines" "$out/$i.lines" | sed 's/^/    /' | cut -c1-200
+      diff "$out/1.lines" "$out/$i.lines" | sed 's/^/    /' | cut -c1-600
     fi
   fi
   printf 'run %2d: exit %s, %5.1fs, %s scenarios, %s\n' "$i" "$rc" "$secs" \

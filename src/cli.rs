@@ -8,8 +8,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::browser::{find_chromium, kill_all_launched, BrowserError, LaunchOptions};
-use crate::checks::Verdict;
 use crate::exit_codes;
+use crate::outcome::Verdict;
 use crate::report::{
     repro_table, stderr_color, write_html, write_json, write_junit, HumanReporter, Progress,
     Verbosity,
@@ -144,7 +144,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
     };
     match cli.command {
         Command::List => {
-            print!("{}", crate::checks::render_check_list());
+            print!("{}", crate::report::render_check_list());
             exit_codes::SUCCESS
         }
         Command::Init(args) => crate::init::main(&args.build_dir, Some(&args.output), args.force),

@@ -871,7 +871,7 @@ pub fn render(plan: &InitPlan, spec_dir: &Path) -> String {
     }
     let _ = writeln!(out, "checks:");
     for check in &plan.checks {
-        for line in crate::checks::wrap_words(&check.why, 94) {
+        for line in crate::report::wrap_words(&check.why, 94) {
             let _ = writeln!(out, "  # {line}");
         }
         if check.params.is_empty() {

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::checks::Verdict;
+use crate::outcome::Verdict;
 
 /// A scenario's timeline, shared by the scenario and its pages' collectors.
 #[derive(Debug)]

@@ -135,12 +135,16 @@ impl NetworkLog {
             .count()
     }
 
-    /// The newest main-document request.
-    pub fn last_document(&self) -> Option<&NetworkRequest> {
+    /// The first document request after the first `before` ones: a navigation's own document.
+    /// Not the newest: when a worker answers a navigation with a network error, Chromium may
+    /// send a second document request for the same URL that ends `net::ERR_ABORTED`, and
+    /// whether it has arrived when the page is read depends on load (docs/chromium.md,
+    /// "Events and their order").
+    pub fn document_after(&self, before: usize) -> Option<&NetworkRequest> {
         self.requests
             .iter()
-            .rev()
-            .find(|r| r.resource_type == "Document")
+            .filter(|r| r.resource_type == "Document")
+            .nth(before)
     }
 
     /// Requests belonging to the document load `loader_id`, document excluded.

@@ -8,13 +8,13 @@
 
 use serde::Deserialize;
 
-use crate::browser::ConsoleEntry;
-use crate::runner::{ReloadRun, Scenario, ScenarioError, UpdateCheck};
+use crate::scenario::ConsoleEntry;
+use crate::scenario::{ReloadRun, Scenario, ScenarioError, UpdateCheck};
 use crate::spec::Spec;
 
-use super::deploy_pair::resolve_pair_as;
-use super::outcome::Judgement;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::resolve_pair_as;
 
 /// Parameters of `broken-deploy-survives`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -100,19 +100,19 @@ impl Check for BrokenDeploySurvives {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, broken, fixed) = self.deploys(&s.spec).map_err(ScenarioError::App)?;
+        let (from, broken, fixed) = self.deploys(s.spec()).map_err(ScenarioError::App)?;
         s.install(&from).await?;
-        let errors_before = s.page.console().len();
+        let errors_before = s.page().console().len();
         s.deploy(&broken)?;
-        let since = s.server.log().len();
+        let since = s.server().log().len();
         s.reload().await?;
         s.page_version().await?;
         let update = s.await_update_check(since).await?;
         s.reload().await?;
         let version = s.page_version().await?;
-        s.page.flush().await;
-        let page_errors = page_errors(&s.page.console()[errors_before..]);
-        let active = s.page.sw_state().active().and_then(|v| v.deploy.clone());
+        s.page().flush().await;
+        let page_errors = page_errors(&s.page().console()[errors_before..]);
+        let active = s.page().sw_state().active().and_then(|v| v.deploy.clone());
         s.deploy(&fixed)?;
         let recovery = s.reload_until(&fixed, self.reloads).await?;
         Ok(Observation {
@@ -188,7 +188,7 @@ fn page_errors(entries: &[ConsoleEntry]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::Attempt;
+    use crate::scenario::Attempt;
 
     fn observation(shown: &str, errors: Vec<String>, reached: bool) -> Observation {
         Observation {

@@ -8,13 +8,13 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use crate::browser::CachedEntry;
-use crate::runner::{Scenario, ScenarioError};
+use crate::scenario::CachedEntry;
+use crate::scenario::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
-use super::outcome::Judgement;
-use super::params::deploy_or_first;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::deploy_or_first;
 
 /// How a finding is reported.
 #[derive(
@@ -85,14 +85,14 @@ impl Check for CacheAsDatabase {
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let deploy =
-            deploy_or_first(self.deploy.as_deref(), &s.spec).map_err(ScenarioError::App)?;
+            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
         s.install(&deploy).await?;
         s.reload().await?;
         let caches = s.cache_contents().await?;
         let origin = s.origin();
         let ignore = self.ignore_set().unwrap_or_else(|_| GlobSet::empty());
-        let deploys = s.server.deploys().clone();
-        let hooks = s.server.hooks().clone();
+        let deploys = s.server().deploys().clone();
+        let hooks = s.server().hooks().clone();
         let mut o = Observation {
             caches: caches
                 .iter()

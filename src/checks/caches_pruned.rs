@@ -8,13 +8,13 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use crate::browser::CacheInfo;
-use crate::runner::{Scenario, ScenarioError};
+use crate::scenario::CacheInfo;
+use crate::scenario::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
-use super::deploy_pair::resolve_pair;
-use super::outcome::Judgement;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::resolve_pair;
 
 /// Parameters of `caches-pruned`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -64,7 +64,7 @@ impl Check for CachesPruned {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), &s.spec)
+        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
             .map_err(ScenarioError::App)?;
         s.install(&from).await?;
         let before = s.caches().await?;

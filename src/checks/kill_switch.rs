@@ -9,13 +9,13 @@
 
 use serde::Deserialize;
 
-use crate::browser::CacheInfo;
-use crate::runner::{Scenario, ScenarioError, UpdateCheck};
+use crate::scenario::CacheInfo;
+use crate::scenario::{Scenario, ScenarioError, UpdateCheck};
 use crate::spec::Spec;
 
-use super::deploy_pair::resolve_pair_as;
-use super::outcome::Judgement;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::resolve_pair_as;
 
 /// Parameters of `kill-switch`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -123,20 +123,21 @@ impl Check for KillSwitch {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, kill) = self.pair(&s.spec).map_err(ScenarioError::App)?;
+        let (from, kill) = self.pair(s.spec()).map_err(ScenarioError::App)?;
         s.install(&from).await?;
         s.deploy(&kill)?;
         let mut seen = Vec::new();
         let mut last_update = None;
         for number in 1..=self.navigations {
-            let since = s.server.log().len();
+            let since = s.server().log().len();
             s.open_start().await?;
             let page_registrations = s.page_registrations().await?;
-            if page_registrations == 0 && s.page.sw_state().live_registrations().next().is_some() {
-                s.page
+            if page_registrations == 0 && s.page().sw_state().live_registrations().next().is_some()
+            {
+                s.page()
                     .wait_for_sw(
                         "Chromium to delete the unregistered registration",
-                        s.wait,
+                        s.wait(),
                         |st| st.live_registrations().next().is_none(),
                     )
                     .await?;
@@ -144,7 +145,7 @@ impl Check for KillSwitch {
             let version = s.page_version().await?;
             let navigation = Navigation {
                 number,
-                cdp_registrations: s.page.sw_state().live_registrations().count(),
+                cdp_registrations: s.page().sw_state().live_registrations().count(),
                 page_registrations,
                 caches: s.caches().await?,
                 page: version.describe(),

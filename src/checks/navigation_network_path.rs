@@ -8,13 +8,13 @@
 
 use serde::Deserialize;
 
-use crate::runner::{Scenario, ScenarioError};
-use crate::server::RequestRecord;
+use crate::scenario::RequestRecord;
+use crate::scenario::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
-use super::deploy_pair::resolve_pair;
-use super::outcome::Judgement;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::resolve_pair;
 
 /// Parameters of `navigation-network-path`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -55,18 +55,18 @@ impl Check for NavigationNetworkPath {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), &s.spec)
+        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
             .map_err(ScenarioError::App)?;
         s.install(&from).await?;
         s.deploy(&to)?;
-        let since = s.server.log().len();
+        let since = s.server().log().len();
         s.reload().await?;
         // Cut the log at the load event: Chromium's update check (~2 s later) may precache the
         // start page, which is not the navigation reaching the network.
-        let until = s.server.log().len();
-        let start = s.spec.start.clone();
+        let until = s.server().log().len();
+        let start = s.spec().start.clone();
         let navigation_requests: Vec<RequestRecord> = s
-            .server
+            .server()
             .log()
             .snapshot()
             .into_iter()

@@ -13,13 +13,13 @@ use std::time::Duration;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use crate::runner::{Scenario, ScenarioError};
-use crate::server::{HoldRule, Stall};
+use crate::scenario::{HoldRule, Stall};
+use crate::scenario::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
-use super::outcome::Judgement;
-use super::params::deploy_or_first;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::deploy_or_first;
 
 /// Parameters of `navigation-timeout`.
 #[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
@@ -108,12 +108,12 @@ impl Check for NavigationTimeout {
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let deploy =
-            deploy_or_first(self.deploy.as_deref(), &s.spec).map_err(ScenarioError::App)?;
+            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
         s.install(&deploy).await?;
-        let start = s.spec.start.clone();
+        let start = s.spec().start.clone();
         let mut attempts = Vec::new();
         for stall in [Stall::Headers, Stall::Body] {
-            let hooks = s.server.hooks().clone();
+            let hooks = s.server().hooks().clone();
             let held_before = hooks.held().len();
             hooks.hold(HoldRule {
                 path: start.clone(),
@@ -124,10 +124,10 @@ impl Check for NavigationTimeout {
                 "holding the next navigation of {start} ({})",
                 stall.describe()
             ));
-            let mut load = s.page.start_reload().await?;
+            let mut load = s.page().start_reload().await?;
             let loaded_in = load.finished_within(self.within()).await;
             if loaded_in.is_none() {
-                s.page.stop_loading().await?;
+                s.page().stop_loading().await?;
             }
             hooks.release_all();
             let held = hooks.held().len() > held_before;

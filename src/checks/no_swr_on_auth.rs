@@ -7,13 +7,13 @@
 
 use serde::Deserialize;
 
-use crate::runner::{PageFetch, Scenario, ScenarioError};
-use crate::server::{UserFrom, SESSION_COOKIE};
+use crate::scenario::{PageFetch, Scenario, ScenarioError};
+use crate::scenario::{UserFrom, SESSION_COOKIE};
 use crate::spec::Spec;
 
-use super::outcome::Judgement;
-use super::params::deploy_or_first;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::deploy_or_first;
 
 /// How the scenario signs a user in.
 #[derive(
@@ -33,7 +33,7 @@ pub enum Auth {
 #[serde(deny_unknown_fields, default)]
 pub struct NoSwrOnAuth {
     /// The per-user endpoint's URL path.
-    #[serde(deserialize_with = "super::params::url_path")]
+    #[serde(deserialize_with = "crate::spec::url_path")]
     #[schemars(with = "crate::spec::UrlPath")]
     pub path: String,
     /// `cookie` (default) or `authorization`.
@@ -100,23 +100,23 @@ impl Check for NoSwrOnAuth {
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let deploy =
-            deploy_or_first(self.deploy.as_deref(), &s.spec).map_err(ScenarioError::App)?;
+            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
         let from = match self.auth {
             Auth::Cookie => UserFrom::Cookie,
             Auth::Authorization => UserFrom::Authorization,
         };
-        s.server.hooks().per_user(&self.path, from);
+        s.server().hooks().per_user(&self.path, from);
         s.install(&deploy).await?;
         let mut loads = Vec::new();
         for (user, generation) in [(USERS[0], 1), (USERS[1], 1), (USERS[1], 2)] {
             if generation == 2 {
-                s.server.hooks().change_user_data();
+                s.server().hooks().change_user_data();
                 s.note(format!("changed {user}'s data on the server"));
             }
             let bearer = format!("Bearer {user}");
             let headers: Vec<(&str, &str)> = match self.auth {
                 Auth::Cookie => {
-                    s.page
+                    s.page()
                         .evaluate(&format!(
                             "document.cookie = '{SESSION_COOKIE}={user}; path=/'"
                         ))

@@ -11,10 +11,10 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use crate::runner::{Scenario, ScenarioError};
+use crate::scenario::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
-use super::outcome::Judgement;
+use crate::outcome::Judgement;
 
 /// A check drives one scenario to collect observations, then judges them without the browser.
 ///

@@ -13,14 +13,14 @@ use std::time::Duration;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use crate::runner::{Scenario, ScenarioError};
-use crate::server::UrlPattern;
+use crate::scenario::UrlPattern;
+use crate::scenario::{Scenario, ScenarioError};
 use crate::spec::Spec;
 use crate::timeline::{human_bytes, TimelineEvent};
 
-use super::outcome::Judgement;
-use super::params::deploy_or_first;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::deploy_or_first;
 
 /// A `{i}` URL pattern, validated while the spec is read (so errors carry a position).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,9 +173,9 @@ impl Check for RuntimeCacheBounded {
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let deploy =
-            deploy_or_first(self.deploy.as_deref(), &s.spec).map_err(ScenarioError::App)?;
+            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
         let pattern = &self.url.0;
-        s.server
+        s.server()
             .hooks()
             .generate(pattern.clone(), self.bytes as usize);
         s.record(TimelineEvent::CacheLimits {
@@ -193,14 +193,14 @@ impl Check for RuntimeCacheBounded {
                 "(async () => {{ let failed = 0; for (const url of {}) {{ try {{ const r = await fetch(url); await r.arrayBuffer(); if (!r.ok) failed++; }} catch (e) {{ failed++; }} }} return failed; }})()",
                 serde_json::to_string(chunk).unwrap_or_default()
             );
-            failed += s.page.evaluate(&expr).await?.as_u64().unwrap_or(0) as u32;
+            failed += s.page().evaluate(&expr).await?.as_u64().unwrap_or(0) as u32;
             s.caches().await?;
         }
         s.note(format!(
             "page requested {} URLs {pattern} ({failed} failed)",
             self.count
         ));
-        let deadline = tokio::time::Instant::now() + s.wait;
+        let deadline = tokio::time::Instant::now() + s.wait();
         let mut last = read_sizes(s).await?;
         loop {
             tokio::time::sleep(SETTLE_POLL).await;
@@ -276,8 +276,8 @@ impl Check for RuntimeCacheBounded {
 
 async fn read_sizes(s: &Scenario) -> Result<(Vec<CacheSize>, u64), ScenarioError> {
     let origin = s.origin();
-    let caches = s.page.cache_contents(&origin).await?;
-    let usage = s.page.cache_storage_usage(&origin).await?;
+    let caches = s.page().cache_contents(&origin).await?;
+    let usage = s.page().cache_storage_usage(&origin).await?;
     let sizes = caches
         .iter()
         .map(|c| CacheSize {

@@ -10,14 +10,14 @@
 
 use serde::Deserialize;
 
-use crate::browser::VersionStatus;
-use crate::runner::{Scenario, ScenarioError, WAITING_GRACE};
-use crate::server::shared_ttl;
+use crate::scenario::shared_ttl;
+use crate::scenario::VersionStatus;
+use crate::scenario::{Scenario, ScenarioError, WAITING_GRACE};
 use crate::spec::Spec;
 
-use super::deploy_pair::resolve_pair;
-use super::outcome::Judgement;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::resolve_pair;
 
 /// Parameters of `sw-script-fresh`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -109,30 +109,30 @@ impl Check for SwScriptFresh {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), &s.spec)
+        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
             .map_err(ScenarioError::App)?;
         if self.edge {
-            s.server.edge().enable();
+            s.server().edge().enable();
             s.note("edge cache in front of the server");
         }
         s.install(&from).await?;
-        let deploys = s.server.deploys().clone();
+        let deploys = s.server().deploys().clone();
         let bytes = |deploy: &str, path: &str| {
             deploys
                 .get(deploy)
                 .ok()
                 .and_then(|d| d.lookup(path).map(|f| f.bytes.clone()))
         };
-        let sw_path = s.spec.service_worker.clone();
+        let sw_path = s.spec().service_worker.clone();
         let main_source = bytes(&from, &sw_path).unwrap_or_default();
         let imports = imported_scripts(&String::from_utf8_lossy(&main_source));
         let all: Vec<String> = std::iter::once(sw_path.clone()).chain(imports).collect();
         let to_differs = all.iter().any(|p| bytes(&from, p) != bytes(&to, p));
-        let versions_before = s.page.sw_state().versions.len();
+        let versions_before = s.page().sw_state().versions.len();
 
         s.deploy(&to)?;
-        s.server.edge().advance(self.after_seconds);
-        let since = s.server.log().len();
+        s.server().edge().advance(self.after_seconds);
+        let since = s.server().log().len();
         s.open_start().await?;
         let mut scripts = Vec::new();
         for (i, path) in all.iter().enumerate() {
@@ -142,10 +142,10 @@ impl Check for SwScriptFresh {
             if i > 0 && main_changed {
                 break;
             }
-            let bound = if i == 0 { s.wait } else { WAITING_GRACE };
+            let bound = if i == 0 { s.wait() } else { WAITING_GRACE };
             let what = format!("Chromium's update check to request {path}");
             let record = s
-                .server
+                .server()
                 .log()
                 .wait_for(since, &what, bound, |r| {
                     // Measured: the update check's fetch of an imported script carries no
@@ -167,7 +167,7 @@ impl Check for SwScriptFresh {
                 Err(_) => ScriptServed {
                     path: path.clone(),
                     cache_control: s
-                        .server
+                        .server()
                         .log()
                         .last_matching(|r| r.path.split('?').next() == Some(path.as_str()))
                         .and_then(|r| r.cache_control),
@@ -186,8 +186,8 @@ impl Check for SwScriptFresh {
         }
         let changed = scripts.iter().any(|x| x.new_bytes);
         let update_seen = changed
-            && s.page
-                .wait_for_sw("the new worker to install", s.wait, |st| {
+            && s.page()
+                .wait_for_sw("the new worker to install", s.wait(), |st| {
                     st.versions
                         .values()
                         .any(|v| v.seq >= versions_before && v.status >= VersionStatus::Installed)

@@ -9,14 +9,14 @@
 
 use serde::Deserialize;
 
-use crate::browser::VersionStatus;
-use crate::runner::{Scenario, ScenarioError, UpdateCheck, WAITING_GRACE};
+use crate::scenario::VersionStatus;
+use crate::scenario::{Scenario, ScenarioError, UpdateCheck, WAITING_GRACE};
 use crate::spec::Spec;
 
-use super::deploy_pair::resolve_pair;
-use super::outcome::Judgement;
-use super::page_action::{ActionOutcome, PageAction};
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::scenario::{ActionOutcome, PageAction};
+use crate::spec::resolve_pair;
 
 /// Parameters of `update-prompt`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -95,11 +95,11 @@ impl Check for UpdatePrompt {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), &s.spec)
+        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
             .map_err(ScenarioError::App)?;
         s.install(&from).await?;
         s.deploy(&to)?;
-        let since = s.server.log().len();
+        let since = s.server().log().len();
         s.reload().await?;
         let version = s.page_version().await?;
         let update = s.await_update_check(since).await?;
@@ -112,30 +112,30 @@ impl Check for UpdatePrompt {
             app_reloaded: false,
             shown: version.shown().map(str::to_owned),
             page: version.describe(),
-            wait_seconds: s.wait.as_secs(),
+            wait_seconds: s.wait().as_secs(),
         };
         if update != UpdateCheck::Waiting {
             return Ok(observation);
         }
-        let documents = s.page.network().documents();
+        let documents = s.page().network().documents();
         let action = self
             .action
             .as_ref()
             .ok_or_else(|| ScenarioError::App("update-prompt needs an `action`".into()))?;
         let appear = std::time::Duration::from_secs(self.prompt_seconds.into());
-        let outcome = action.perform(s, &s.page, appear).await?;
+        let outcome = action.perform(s, s.page(), appear).await?;
         let done = outcome == ActionOutcome::Done;
         observation.action = Some(outcome);
         if !done {
             return Ok(observation);
         }
         observation.activated = s
-            .page
+            .page()
             .wait_for_sw(
                 &format!("{to}'s worker to activate after the action"),
                 // Activation after skipWaiting took ~1 s idle: a 2 s bound could fail a
                 // correct prompt on a loaded machine. The full bound costs only the failing case.
-                s.wait,
+                s.wait(),
                 |st| {
                     st.versions.values().any(|v| {
                         v.deploy.as_deref() == Some(&*to) && v.status == VersionStatus::Activated
@@ -150,16 +150,16 @@ impl Check for UpdatePrompt {
             // the full bound (a loaded machine must not turn "the app reloaded" into "the user
             // reloaded").
             observation.app_reloaded = s
-                .page
+                .page()
                 .wait_for_network("the app to reload the page", WAITING_GRACE, |log| {
                     log.documents() > documents
                 })
                 .await
                 .is_ok();
             if observation.app_reloaded {
-                s.page
-                    .wait_for_network("the app's reload to finish", s.wait, |log| {
-                        log.last_document().is_some_and(|d| d.done)
+                s.page()
+                    .wait_for_network("the app's reload to finish", s.wait(), |log| {
+                        log.document_after(documents).is_some_and(|d| d.done)
                     })
                     .await?;
             }

@@ -8,12 +8,12 @@
 
 use serde::Deserialize;
 
-use crate::runner::{ReloadRun, Scenario, ScenarioError, UpdateCheck};
+use crate::scenario::{ReloadRun, Scenario, ScenarioError, UpdateCheck};
 use crate::spec::Spec;
 
-use super::deploy_pair::resolve_pair;
-use super::outcome::Judgement;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::resolve_pair;
 
 /// Parameters of `update-recovers`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -66,7 +66,7 @@ impl Check for UpdateRecovers {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), &s.spec)
+        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
             .map_err(ScenarioError::App)?;
         s.install(&from).await?;
         s.deploy(&to)?;
@@ -123,7 +123,7 @@ impl Check for UpdateRecovers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::Attempt;
+    use crate::scenario::Attempt;
 
     fn attempt(reload: u32, shown: &str) -> Attempt {
         Attempt {

@@ -8,14 +8,14 @@
 
 use serde::Deserialize;
 
-use crate::browser::{NetworkLog, ScenarioPage};
-use crate::runner::{Scenario, ScenarioError};
+use crate::scenario::{NetworkLog, ScenarioPage};
+use crate::scenario::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
-use super::deploy_pair::resolve_pair;
-use super::outcome::Judgement;
-use super::page_action::{ActionOutcome, PageAction};
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::scenario::{ActionOutcome, PageAction};
+use crate::spec::resolve_pair;
 
 /// Parameters of `version-skew`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -100,7 +100,7 @@ impl Check for VersionSkew {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), &s.spec)
+        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
             .map_err(ScenarioError::App)?;
         let action = self
             .action
@@ -111,8 +111,8 @@ impl Check for VersionSkew {
         s.deploy(&to)?;
         let mut reloads = Vec::new();
         for reload in 1..=self.reloads {
-            let (console_from, requests_from) = marks(&s.page);
-            let since = s.server.log().len();
+            let (console_from, requests_from) = marks(s.page());
+            let since = s.server().log().len();
             s.reload().await?;
             let version = s.page_version().await?;
             reloads.push(ReloadSeen {
@@ -120,8 +120,8 @@ impl Check for VersionSkew {
                 page: version.describe(),
                 mixed: version.candidates.is_empty() && version.marker.is_none(),
                 problems: problems(
-                    &s.page,
-                    s.wait,
+                    s.page(),
+                    s.wait(),
                     &s.origin(),
                     console_from,
                     requests_from,
@@ -135,9 +135,9 @@ impl Check for VersionSkew {
                 s.await_update_check(since).await?;
             }
         }
-        let page = &s.tabs[tab];
+        let page = &s.tabs()[tab];
         let (console_from, requests_from) = marks(page);
-        let outcome = action.perform(s, page, s.wait).await?;
+        let outcome = action.perform(s, page, s.wait()).await?;
 
         let origin = s.origin();
         // URLs the failure names ("Failed to fetch dynamically imported module: URL"): their
@@ -154,7 +154,7 @@ impl Check for VersionSkew {
             outcome,
             problems: problems(
                 page,
-                s.wait,
+                s.wait(),
                 &s.origin(),
                 console_from,
                 requests_from,

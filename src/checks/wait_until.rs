@@ -21,13 +21,13 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::runner::{Scenario, ScenarioError};
-use crate::server::{HoldEnd, HoldRule, Stall};
+use crate::scenario::{HoldEnd, HoldRule, Stall};
+use crate::scenario::{Scenario, ScenarioError};
 use crate::spec::Spec;
 
-use super::outcome::Judgement;
-use super::params::deploy_or_first;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::deploy_or_first;
 
 /// How long after the trigger was answered an idle worker must have been ended by Chromium.
 ///
@@ -47,12 +47,12 @@ const CACHE_POLL: Duration = Duration::from_millis(100);
 #[serde(deny_unknown_fields, default)]
 pub struct WaitUntil {
     /// The request the page makes that starts the background work.
-    #[serde(deserialize_with = "super::params::url_path")]
+    #[serde(deserialize_with = "crate::spec::url_path")]
     #[schemars(with = "crate::spec::UrlPath")]
     pub trigger: String,
     /// The request the worker then makes in the background; the server holds it, and its
     /// response must end up in Cache Storage.
-    #[serde(deserialize_with = "super::params::url_path")]
+    #[serde(deserialize_with = "crate::spec::url_path")]
     #[schemars(with = "crate::spec::UrlPath")]
     pub background: String,
     /// The deploy to install (default: the first).
@@ -100,15 +100,15 @@ impl Check for WaitUntil {
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let deploy =
-            deploy_or_first(self.deploy.as_deref(), &s.spec).map_err(ScenarioError::App)?;
-        let hooks = s.server.hooks().clone();
+            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
+        let hooks = s.server().hooks().clone();
         hooks.hold(HoldRule {
             path: self.background.clone(),
             navigations_only: false,
             stall: Stall::Headers,
         });
         s.install(&deploy).await?;
-        s.page.detach_from_workers().await?;
+        s.page().detach_from_workers().await?;
         s.note("detached from workers: nothing may keep the worker alive but its events");
         let held_before = hooks.held().len();
         s.page_fetch(&self.trigger, &[]).await?;
@@ -126,7 +126,7 @@ impl Check for WaitUntil {
             .wait_held(
                 held_before,
                 &format!("the worker's background request for {}", self.background),
-                s.wait,
+                s.wait(),
                 |_| true,
             )
             .await;
@@ -141,7 +141,7 @@ impl Check for WaitUntil {
         ));
         let remaining = IDLE_TERMINATION_BOUND.saturating_sub(answered.elapsed());
         let ended = s
-            .page
+            .page()
             .wait_for_sw("Chromium to end the idle worker", remaining, |st| {
                 st.versions.values().all(|v| !v.running)
             })
@@ -160,7 +160,7 @@ impl Check for WaitUntil {
                 .wait_held(
                     held_before,
                     &format!("Chromium to close the held request for {}", self.background),
-                    s.wait,
+                    s.wait(),
                     |h| h.ended.is_some(),
                 )
                 .await?;
@@ -177,7 +177,7 @@ impl Check for WaitUntil {
                 .wait_held(
                     held_before,
                     &format!("the held response for {} to be delivered", self.background),
-                    s.wait,
+                    s.wait(),
                     |h| h.ended.is_some(),
                 )
                 .await?;
@@ -233,8 +233,8 @@ impl Check for WaitUntil {
 impl WaitUntil {
     /// The cache holding an entry for the background path, if any.
     async fn stored_in(&self, s: &Scenario) -> Result<Option<String>, ScenarioError> {
-        let url = s.server.url(&self.background);
-        Ok(s.page
+        let url = s.server().url(&self.background);
+        Ok(s.page()
             .cache_contents(&s.origin())
             .await?
             .into_iter()
@@ -244,7 +244,7 @@ impl WaitUntil {
 
     /// Waits (bounded) for the released response to be stored.
     async fn wait_for_entry(&self, s: &Scenario) -> Result<Option<String>, ScenarioError> {
-        let deadline = Instant::now() + s.wait;
+        let deadline = Instant::now() + s.wait();
         loop {
             if let Some(cache) = self.stored_in(s).await? {
                 s.note(format!("{} stored in cache {cache}", self.background));
@@ -254,7 +254,7 @@ impl WaitUntil {
                 s.note(format!(
                     "{} not in Cache Storage {:.0}s after it was released",
                     self.background,
-                    s.wait.as_secs_f64()
+                    s.wait().as_secs_f64()
                 ));
                 return Ok(None);
             }

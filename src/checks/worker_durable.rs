@@ -8,12 +8,12 @@
 
 use serde::Deserialize;
 
-use crate::runner::{PageFetch, Scenario, ScenarioError};
+use crate::scenario::{PageFetch, Scenario, ScenarioError};
 use crate::spec::Spec;
 
-use super::outcome::Judgement;
-use super::params::deploy_or_first;
 use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::deploy_or_first;
 
 /// Parameters of `worker-durable`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -22,7 +22,7 @@ use super::registry::Check;
 #[schemars(extend("required" = ["requests"]))]
 pub struct WorkerDurable {
     /// The URL paths the page requests, in order (the app's interaction).
-    #[serde(deserialize_with = "super::params::url_paths")]
+    #[serde(deserialize_with = "crate::spec::url_paths")]
     #[schemars(with = "Vec<crate::spec::UrlPath>", length(min = 1))]
     pub requests: Vec<String>,
     /// The deploy to install (default: the first).
@@ -55,7 +55,7 @@ impl Check for WorkerDurable {
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let deploy =
-            deploy_or_first(self.deploy.as_deref(), &s.spec).map_err(ScenarioError::App)?;
+            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
         s.install(&deploy).await?;
         let mut normal = Vec::new();
         for path in &self.requests {

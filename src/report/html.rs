@@ -12,7 +12,7 @@ use std::path::Path;
 
 use base64::Engine as _;
 
-use crate::checks::Verdict;
+use crate::outcome::Verdict;
 use crate::runner::{RunSummary, ScenarioResult};
 use crate::timeline::{
     active_worker_after_each, human_bytes, ResponseSource, TimelineEntry, TimelineEvent,

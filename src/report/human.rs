@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::style::verdict_label;
-use crate::checks::Verdict;
+use crate::outcome::Verdict;
 use crate::runner::{Event, RunSummary, ScenarioResult};
 
 /// How much the human reporter prints.

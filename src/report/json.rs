@@ -9,7 +9,7 @@ use std::path::Path;
 use base64::Engine as _;
 use serde::Serialize;
 
-use crate::checks::Verdict;
+use crate::outcome::Verdict;
 use crate::runner::{RunSummary, ScenarioResult};
 use crate::timeline::TimelineEntry;
 

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::checks::Verdict;
+use crate::outcome::Verdict;
 use crate::runner::RunSummary;
 
 /// Builds the JUnit report for a run.

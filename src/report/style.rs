@@ -3,7 +3,7 @@
 
 use std::ffi::OsStr;
 
-use crate::checks::Verdict;
+use crate::outcome::Verdict;
 
 /// Width of the verdict column (the longest label, `CANCELLED`).
 const LABEL_WIDTH: usize = 9;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::checks::Verdict;
+use crate::outcome::Verdict;
 use crate::runner::{RunSummary, ScenarioResult};
 use crate::spec::Location;
 use crate::timeline::{

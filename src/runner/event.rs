@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::checks::Verdict;
+use crate::outcome::Verdict;
 use crate::spec::Location;
 use crate::timeline::{step_log, TimelineEntry};
 

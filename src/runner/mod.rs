@@ -2,14 +2,8 @@
 
 mod error;
 mod event;
-mod page_version;
 mod run;
-mod runtime_steps;
-mod scenario;
 
-pub use error::{RunError, ScenarioError};
+pub use error::RunError;
 pub use event::{Event, RunSummary, ScenarioResult};
-pub use page_version::{PageVersion, ResourceVersion};
 pub use run::{run, Cancel, Partition, RunOptions};
-pub use runtime_steps::PageFetch;
-pub use scenario::{Attempt, ReloadRun, Scenario, UpdateCheck, WAITING_GRACE};

@@ -10,14 +10,15 @@ use futures::StreamExt;
 use tokio::sync::watch;
 
 use crate::browser::{BrowserError, BrowserSession, LaunchOptions};
-use crate::checks::{Judgement, Verdict};
+use crate::outcome::{Judgement, Verdict};
 use crate::server::{DeploySet, FixtureServer};
 use crate::spec::{CheckEntry, Spec};
 use crate::timeline::{Timeline, TimelineEntry, TimelineEvent};
 
-use super::error::{RunError, ScenarioError};
+use crate::scenario::{Scenario, ScenarioError};
+
+use super::error::RunError;
 use super::event::{Event, RunSummary, ScenarioResult};
-use super::scenario::Scenario;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -273,12 +274,12 @@ async fn run_scenario(
                 _ = cancel.cancelled() => Ended::Cancelled,
             };
             if ended.wants_screenshot() {
-                screenshot = tokio::time::timeout(SCREENSHOT_BOUND, scenario.page.screenshot())
+                screenshot = tokio::time::timeout(SCREENSHOT_BOUND, scenario.page().screenshot())
                     .await
                     .ok()
                     .and_then(Result::ok);
             }
-            close_scenario(browser, scenario).await;
+            scenario.close().await;
             ended
         }
     };
@@ -385,22 +386,6 @@ async fn open_scenario(
         entry.config.name()
     ));
     Ok(scenario)
-}
-
-async fn close_scenario(browser: &BrowserSession, scenario: Scenario) {
-    // Events Chromium sent before now belong in the timeline.
-    scenario.page.flush().await;
-    for tab in &scenario.tabs {
-        tab.flush().await;
-    }
-    let Scenario {
-        server, page, tabs, ..
-    } = scenario;
-    for tab in tabs {
-        browser.close_tab(tab).await;
-    }
-    browser.close_scenario_page(page).await;
-    server.shutdown().await;
 }
 
 fn classify(e: &ScenarioError) -> (Verdict, String) {

@@ -1,7 +1,7 @@
 //! Every check proven both ways against real Chromium and the real fixture server: a fixture
 //! app that passes it and one that fails it for the right reason, verdict and message.
 
-use swgate::checks::Verdict;
+use swgate::outcome::Verdict;
 
 use crate::util::{assert_verdict, repo, run_specs};
 

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use swgate::checks::Verdict;
+use swgate::outcome::Verdict;
 use swgate::runner::{run, Cancel, Partition, RunSummary};
 use swgate::spec::load_spec;
 

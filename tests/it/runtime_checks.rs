@@ -2,7 +2,7 @@
 //! `runtime-good` passes every one of them, and each failing fixture is `runtime-good` with one
 //! defect, failing its check for the right reason (verdict and message).
 
-use swgate::checks::Verdict;
+use swgate::outcome::Verdict;
 
 use crate::util::{assert_verdict, run_specs};
 

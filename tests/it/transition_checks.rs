@@ -1,7 +1,7 @@
 //! The deploy-transition checks proven both ways in real Chromium: kill switch, broken deploys,
 //! update prompts, version skew, worker-script freshness.
 
-use swgate::checks::Verdict;
+use swgate::outcome::Verdict;
 
 use crate::util::{assert_verdict, run_specs};
 

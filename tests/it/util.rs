@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use swgate::checks::Verdict;
+use swgate::outcome::Verdict;
 use swgate::runner::{run, Cancel, RunOptions, RunSummary, ScenarioResult};
 use swgate::spec::load_spec;
 

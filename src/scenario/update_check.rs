@@ -1,19 +1,14 @@
-//! One scenario's world: its fixture server, its page in its own browser context, its step log,
-//! and the deploy-aware steps checks compose (install N, deploy N+1, wait for update checks).
+//! Chromium's natural update path, as a returning user meets it: reload, wait for the update
+//! check Chromium makes ~2 s after each navigation, and follow what it leads to (a new version
+//! that activates, waits or fails to install), each wait bounded; plus the forced update for
+//! checks whose subject is something else.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::browser::{
-    BrowserSession, CacheInfo, DeployOfScript, NetworkRequest, ScenarioPage, SwState, VersionStatus,
-};
-use crate::server::FixtureServer;
-use crate::spec::{Spec, VersionMarker};
-use crate::timeline::{CacheSnapshot, NavigationAction, Timeline, TimelineEvent};
+use crate::browser::{SwState, VersionStatus};
 
 use super::error::ScenarioError;
-use super::page_version::{PageVersion, ResourceVersion};
+use super::kit::Scenario;
 
 /// How long a new worker may sit in `installed` before it is judged *waiting*.
 ///
@@ -67,274 +62,7 @@ impl ReloadRun {
     }
 }
 
-/// The scenario context checks drive.
-pub struct Scenario {
-    browser: Arc<BrowserSession>,
-    /// Extra tabs opened in the scenario's browser context (closed with the scenario).
-    pub(crate) tabs: Vec<ScenarioPage>,
-    deploy_of_script: DeployOfScript,
-    pub(crate) spec: Arc<Spec>,
-    pub(crate) server: FixtureServer,
-    pub(crate) page: ScenarioPage,
-    /// Bound for each wait on a browser or server signal.
-    pub(crate) wait: Duration,
-    timeline: Arc<Timeline>,
-    /// Document requests seen before the latest navigation: the page's document is the first
-    /// one after it. Reading "the last document" without this would race the event listener
-    /// and could judge the previous page.
-    documents_before: AtomicUsize,
-}
-
 impl Scenario {
-    pub(crate) fn new(
-        browser: Arc<BrowserSession>,
-        deploy_of_script: DeployOfScript,
-        spec: Arc<Spec>,
-        server: FixtureServer,
-        page: ScenarioPage,
-        wait: Duration,
-        timeline: Arc<Timeline>,
-    ) -> Self {
-        Scenario {
-            browser,
-            tabs: Vec::new(),
-            deploy_of_script,
-            spec,
-            server,
-            page,
-            wait,
-            timeline,
-            documents_before: AtomicUsize::new(0),
-        }
-    }
-
-    /// Adds a step, in words, to the scenario's timeline.
-    pub fn note(&self, text: impl AsRef<str>) {
-        self.record(TimelineEvent::Step {
-            text: text.as_ref().to_string(),
-        });
-    }
-
-    /// Adds an event to the scenario's timeline.
-    pub(crate) fn record(&self, event: TimelineEvent) {
-        self.timeline.push(event);
-    }
-
-    /// The origin of this scenario's fixture server.
-    pub fn origin(&self) -> String {
-        self.server.origin()
-    }
-
-    /// Switches the fixture server to deploy `name`.
-    pub fn deploy(&self, name: &str) -> Result<(), ScenarioError> {
-        self.server.deploy(name)?;
-        self.record(TimelineEvent::Deploy {
-            deploy: name.to_string(),
-        });
-        Ok(())
-    }
-
-    /// Opens the spec's start page and waits for it to load.
-    pub async fn open_start(&self) -> Result<(), ScenarioError> {
-        let url = self.server.url(&self.spec.start);
-        self.mark_navigation();
-        self.page.navigate(&url).await?;
-        self.navigated(1, NavigationAction::Open, &self.spec.start)
-            .await;
-        Ok(())
-    }
-
-    /// Reloads as a user does and waits for the load.
-    pub async fn reload(&self) -> Result<(), ScenarioError> {
-        self.mark_navigation();
-        self.page.reload().await?;
-        self.navigated(1, NavigationAction::Reload, "").await;
-        Ok(())
-    }
-
-    /// Records a finished navigation and what Cache Storage holds after it: each step of the
-    /// timeline then shows how the caches changed. The snapshot is best-effort (a failed read
-    /// is logged, not judged): it is for reports, and the checks read caches themselves.
-    async fn navigated(&self, tab: u32, action: NavigationAction, path: &str) {
-        self.record(TimelineEvent::Navigation {
-            tab,
-            action,
-            path: path.to_string(),
-        });
-        if let Err(e) = self.caches().await {
-            tracing::debug!("cache snapshot after a navigation failed: {e}");
-        }
-    }
-
-    /// Records that the page navigated on its own (e.g. the app reloaded on
-    /// `controllerchange`) after `documents_before` document requests, so the next
-    /// [`Self::page_version`] judges that navigation's document.
-    pub fn app_navigated(&self, documents_before: usize) {
-        self.documents_before
-            .store(documents_before, Ordering::SeqCst);
-    }
-
-    fn mark_navigation(&self) {
-        self.documents_before
-            .store(self.page.network().documents(), Ordering::SeqCst);
-    }
-
-    /// Makes the page a returning user of deploy `name`: serves it, opens the start page,
-    /// waits for its worker to activate, and reloads once if the worker does not yet control
-    /// the page (no `clients.claim()`), waiting for it to take control.
-    pub async fn install(&self, name: &str) -> Result<(), ScenarioError> {
-        self.deploy(name)?;
-        let since = self.server.log().len();
-        self.open_start().await?;
-        let state = self
-            .page
-            .wait_for_sw(
-                &format!("{name}'s service worker to activate"),
-                self.wait,
-                |s| {
-                    s.versions.values().any(|v| {
-                        v.deploy.as_deref() == Some(name)
-                            && matches!(
-                                v.status,
-                                VersionStatus::Activated | VersionStatus::Redundant
-                            )
-                    })
-                },
-            )
-            .await?;
-        if !state
-            .versions
-            .values()
-            .any(|v| v.deploy.as_deref() == Some(name) && v.status == VersionStatus::Activated)
-        {
-            let why = self.reason_of_failed(name, &state, since).await;
-            return Err(ScenarioError::App(format!(
-                "{name}'s service worker failed to install{why}"
-            )));
-        }
-        self.note(format!("{name}'s worker activated"));
-        if self.controller().await?.as_deref() != Some(name) {
-            self.reload().await?;
-            let controller = self.controller().await?;
-            if controller.as_deref() != Some(name) {
-                return Err(ScenarioError::App(format!(
-                    "{name}'s worker is active but does not control {} after a reload (controller: {}); is the start page inside its scope?",
-                    self.spec.start,
-                    controller.as_deref().unwrap_or("none")
-                )));
-            }
-        }
-        self.note(format!("{name}'s worker controls the page"));
-        Ok(())
-    }
-
-    /// The deploy of the worker controlling the page, if any.
-    ///
-    /// CDP's `controlledClients` lags behind reloads (after a reload of a controlled page it
-    /// often lists no client), so control is read from the page itself
-    /// (`navigator.serviceWorker.controller`); the controller is then the registration's
-    /// active worker, since activation moves every controlled client to the new active worker.
-    pub async fn controller(&self) -> Result<Option<String>, ScenarioError> {
-        let controlled = self
-            .page
-            .evaluate("!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
-            .await?;
-        if controlled != serde_json::Value::Bool(true) {
-            return Ok(None);
-        }
-        let state = self
-            .page
-            .wait_for_sw("CDP to report the active worker", self.wait, |s| {
-                s.active().is_some()
-            })
-            .await?;
-        Ok(state.active().and_then(|v| v.deploy.clone()))
-    }
-
-    /// What the page shows now: which deploy its document and scripts came from, and which
-    /// worker controls it.
-    pub async fn page_version(&self) -> Result<PageVersion, ScenarioError> {
-        let before = self.documents_before.load(Ordering::SeqCst);
-        self.page
-            .wait_for_network("the page's document to finish loading", self.wait, |log| {
-                log.documents() > before && log.last_document().is_some_and(|d| d.done)
-            })
-            .await?;
-        // The document is complete; apply every event received up to now (its scripts').
-        self.page.flush().await;
-        let network = self.page.network();
-        let doc = network
-            .last_document()
-            .cloned()
-            .expect("waited for a document above");
-        let deploys = self.server.deploys();
-        let origin = self.server.origin();
-        let resource = |r: &NetworkRequest, body: Option<Vec<u8>>| {
-            let path = r.url.strip_prefix(&origin).unwrap_or(&r.url).to_string();
-            ResourceVersion {
-                deploys: body.map(|b| {
-                    deploys
-                        .all_matching(&path, &b)
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect()
-                }),
-                path,
-                source: r.source(),
-            }
-        };
-        let doc_body = match doc.failed {
-            Some(_) => None,
-            None => self.page.response_body(&doc.request_id).await.ok(),
-        };
-        let document = resource(&doc, doc_body);
-        let mut scripts = Vec::new();
-        let mut seen_scripts = std::collections::BTreeSet::new();
-        for r in network.subresources_of(&doc.loader_id) {
-            // Under load Chromium sometimes requests a module script twice for one document
-            // (preload scanner, then module loader): judge each URL once.
-            if r.resource_type == "Script"
-                && r.url.starts_with(&origin)
-                && seen_scripts.insert(r.url.clone())
-            {
-                let body = self.page.response_body(&r.request_id).await.ok();
-                scripts.push(resource(r, body));
-            }
-        }
-        let marker = match &self.spec.version_marker {
-            None => None,
-            Some(m) => {
-                let expr = match m {
-                    VersionMarker::Selector(sel) => format!(
-                        "(() => {{ const e = document.querySelector({}); return e ? e.textContent.trim() : null; }})()",
-                        serde_json::to_string(sel).unwrap_or_default()
-                    ),
-                    VersionMarker::Js(js) => format!("String({js})"),
-                };
-                let value = match self.page.evaluate(&expr).await? {
-                    serde_json::Value::String(s) => s,
-                    serde_json::Value::Null => "(no element)".into(),
-                    other => other.to_string(),
-                };
-                let matching = self
-                    .spec
-                    .deploys
-                    .iter()
-                    .filter(|d| d.marker == value)
-                    .map(|d| d.name.clone())
-                    .collect();
-                Some((value, matching))
-            }
-        };
-        let controller = self.controller().await?;
-        let order: Vec<String> = self.spec.deploys.iter().map(|d| d.name.clone()).collect();
-        let mut version =
-            PageVersion::from_resources(document, scripts, marker, controller, &order);
-        version.load_error = doc.failed.clone();
-        self.note(format!("page shows {}", version.describe()));
-        Ok(version)
-    }
-
     /// Reloads as a returning user until the page shows `target`, at most `reloads` times,
     /// following Chromium's natural update path: between reloads it waits for the update check
     /// Chromium makes ~2 s after each navigation and for what it leads to, never a fixed
@@ -519,7 +247,12 @@ impl Scenario {
     }
 
     /// [`Self::failure_reason`] for the newest version of `deploy`.
-    async fn reason_of_failed(&self, deploy: &str, state: &SwState, since: usize) -> String {
+    pub(super) async fn reason_of_failed(
+        &self,
+        deploy: &str,
+        state: &SwState,
+        since: usize,
+    ) -> String {
         match state
             .versions
             .values()
@@ -660,66 +393,6 @@ impl Scenario {
             .await?;
         self.note(format!("{deploy}'s worker activated"));
         Ok(())
-    }
-
-    /// Opens another tab in the scenario's browser context (same origin, same registration),
-    /// at the start page, and returns its index in `tabs`.
-    pub async fn open_tab(&mut self) -> Result<usize, ScenarioError> {
-        let number = u32::try_from(self.tabs.len() + 2).unwrap_or(u32::MAX);
-        let tab = self
-            .browser
-            .new_page_in_context(
-                self.page.context_id.as_ref(),
-                self.deploy_of_script.clone(),
-                self.timeline.clone(),
-                number,
-            )
-            .await?;
-        tab.navigate(&self.server.url(&self.spec.start)).await?;
-        self.tabs.push(tab);
-        self.navigated(number, NavigationAction::Open, &self.spec.start)
-            .await;
-        Ok(self.tabs.len() - 1)
-    }
-
-    /// The caches of this scenario's origin, by name; recorded in the timeline with the
-    /// origin's Cache Storage usage.
-    pub async fn caches(&self) -> Result<Vec<CacheInfo>, ScenarioError> {
-        let origin = self.origin();
-        let caches = self.page.caches(&origin).await?;
-        let usage_bytes = self.page.cache_storage_usage(&origin).await.ok();
-        self.record(TimelineEvent::Caches {
-            caches: caches
-                .iter()
-                .map(|c| CacheSnapshot {
-                    name: c.name.clone(),
-                    entries: c.entries,
-                })
-                .collect(),
-            usage_bytes,
-        });
-        Ok(caches)
-    }
-
-    /// How many registrations the page itself sees (`navigator.serviceWorker.getRegistrations()`).
-    pub async fn page_registrations(&self) -> Result<u64, ScenarioError> {
-        let n = self
-            .page
-            .evaluate(
-                "navigator.serviceWorker ? navigator.serviceWorker.getRegistrations().then(r => r.length) : 0",
-            )
-            .await?;
-        Ok(n.as_u64().unwrap_or(0))
-    }
-
-    /// The scope URL of the app's registration (the first live one), or the origin root.
-    pub fn scope(&self) -> String {
-        self.page
-            .sw_state()
-            .live_registrations()
-            .next()
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("{}/", self.origin()))
     }
 }
 

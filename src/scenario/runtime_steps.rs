@@ -4,7 +4,7 @@
 use crate::browser::{CacheContents, VersionStatus};
 
 use super::error::ScenarioError;
-use super::scenario::Scenario;
+use super::kit::Scenario;
 
 /// What a `fetch()` made by the page got.
 #[derive(Debug, Clone, PartialEq, Eq)]

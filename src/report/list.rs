@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::registry::check_schemas;
+use crate::checks::check_schemas;
 
 /// Output width the table is wrapped to.
 const WIDTH: usize = 100;
@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn every_check_and_parameter_is_listed() {
         let list = render_check_list();
-        for (name, _) in super::super::CHECKS {
+        for (name, _) in crate::checks::CHECKS {
             assert!(list.contains(&format!("\n{name}\n")), "{name} missing");
         }
         assert!(

@@ -8,7 +8,9 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::browser::ScenarioPage;
-use crate::runner::{Scenario, ScenarioError};
+
+use super::error::ScenarioError;
+use super::kit::Scenario;
 
 /// `{ click: "#update" }` or `{ eval: "import('/assets/lazy.js')" }`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,13 @@
 //! Which deploy a page is showing, decided from what it actually received.
 
 use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+
+use crate::browser::NetworkRequest;
+use crate::spec::VersionMarker;
+
+use super::error::ScenarioError;
+use super::kit::Scenario;
 
 /// One resource the page received and the deploys whose file it is byte-identical to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +114,92 @@ impl PageVersion {
             .map(name)
             .collect();
         format!("a mix ({})", parts.join(", "))
+    }
+}
+
+impl Scenario {
+    /// What the page shows now: which deploy its document and scripts came from, and which
+    /// worker controls it.
+    pub async fn page_version(&self) -> Result<PageVersion, ScenarioError> {
+        let before = self.documents_before.load(Ordering::SeqCst);
+        self.page
+            .wait_for_network("the page's document to finish loading", self.wait, |log| {
+                log.document_after(before).is_some_and(|d| d.done)
+            })
+            .await?;
+        // The document is complete; apply every event received up to now (its scripts').
+        self.page.flush().await;
+        let network = self.page.network();
+        let doc = network
+            .document_after(before)
+            .cloned()
+            .expect("waited for a document above");
+        let deploys = self.server.deploys();
+        let origin = self.server.origin();
+        let resource = |r: &NetworkRequest, body: Option<Vec<u8>>| {
+            let path = r.url.strip_prefix(&origin).unwrap_or(&r.url).to_string();
+            ResourceVersion {
+                deploys: body.map(|b| {
+                    deploys
+                        .all_matching(&path, &b)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect()
+                }),
+                path,
+                source: r.source(),
+            }
+        };
+        let doc_body = match doc.failed {
+            Some(_) => None,
+            None => self.page.response_body(&doc.request_id).await.ok(),
+        };
+        let document = resource(&doc, doc_body);
+        let mut scripts = Vec::new();
+        let mut seen_scripts = std::collections::BTreeSet::new();
+        for r in network.subresources_of(&doc.loader_id) {
+            // Under load Chromium sometimes requests a module script twice for one document
+            // (preload scanner, then module loader): judge each URL once.
+            if r.resource_type == "Script"
+                && r.url.starts_with(&origin)
+                && seen_scripts.insert(r.url.clone())
+            {
+                let body = self.page.response_body(&r.request_id).await.ok();
+                scripts.push(resource(r, body));
+            }
+        }
+        let marker = match &self.spec.version_marker {
+            None => None,
+            Some(m) => {
+                let expr = match m {
+                    VersionMarker::Selector(sel) => format!(
+                        "(() => {{ const e = document.querySelector({}); return e ? e.textContent.trim() : null; }})()",
+                        serde_json::to_string(sel).unwrap_or_default()
+                    ),
+                    VersionMarker::Js(js) => format!("String({js})"),
+                };
+                let value = match self.page.evaluate(&expr).await? {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => "(no element)".into(),
+                    other => other.to_string(),
+                };
+                let matching = self
+                    .spec
+                    .deploys
+                    .iter()
+                    .filter(|d| d.marker == value)
+                    .map(|d| d.name.clone())
+                    .collect();
+                Some((value, matching))
+            }
+        };
+        let controller = self.controller().await?;
+        let order: Vec<String> = self.spec.deploys.iter().map(|d| d.name.clone()).collect();
+        let mut version =
+            PageVersion::from_resources(document, scripts, marker, controller, &order);
+        version.load_error = doc.failed.clone();
+        self.note(format!("page shows {}", version.describe()));
+        Ok(version)
     }
 }
 

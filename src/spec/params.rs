@@ -1,14 +1,14 @@
-//! Parameter types shared by the runtime checks, each validated inside its serde visitor so
-//! errors carry the spec's line and column.
+//! Parameter pieces checks share: URL paths validated inside their serde visitor (so errors
+//! carry the spec's line and column), and deploy names resolved against the spec.
 
 use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
 
-use crate::spec::Spec;
+use super::plan::Spec;
 
 /// Deserializes an absolute URL path such as `/api/user`.
-pub(crate) fn url_path<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub fn url_path<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     struct PathVisitor;
     impl<'de> Visitor<'de> for PathVisitor {
         type Value = String;
@@ -28,7 +28,7 @@ pub(crate) fn url_path<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Err
 }
 
 /// Deserializes a list of absolute URL paths (at least one).
-pub(crate) fn url_paths<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub fn url_paths<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     struct PathsVisitor;
     impl<'de> Visitor<'de> for PathsVisitor {
         type Value = Vec<String>;
@@ -54,7 +54,7 @@ pub(crate) fn url_paths<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, 
 }
 
 /// The deploy named by a single-deploy check's `deploy` parameter, or the spec's first.
-pub(crate) fn deploy_or_first(name: Option<&str>, spec: &Spec) -> Result<String, String> {
+pub fn deploy_or_first(name: Option<&str>, spec: &Spec) -> Result<String, String> {
     match name {
         Some(n) if spec.deploy(n).is_some() => Ok(n.to_string()),
         Some(n) => Err(format!(
@@ -71,4 +71,51 @@ pub(crate) fn deploy_or_first(name: Option<&str>, spec: &Spec) -> Result<String,
             .map(|d| d.name.clone())
             .ok_or_else(|| "the spec has no deploy".to_string()),
     }
+}
+
+/// Resolves a check's `from` (installed, N) and `to` (deployed next, N+1) deploy names against
+/// the spec, defaulting to its first and second deploys, or says what is wrong.
+pub fn resolve_pair(
+    from: Option<&str>,
+    to: Option<&str>,
+    spec: &Spec,
+) -> Result<(String, String), String> {
+    resolve_pair_as(from, to, "to", spec)
+}
+
+/// [`resolve_pair`] where the second deploy's parameter has another name (`broken`,
+/// `deploy`), so messages name the key the spec author wrote.
+pub fn resolve_pair_as(
+    from: Option<&str>,
+    to: Option<&str>,
+    to_key: &str,
+    spec: &Spec,
+) -> Result<(String, String), String> {
+    let pick = |name: Option<&str>, index: usize, role: &str| match name {
+        Some(n) if spec.deploy(n).is_some() => Ok(n.to_string()),
+        Some(n) => Err(format!(
+            "`{role}: {n}` names no deploy; the spec deploys {}",
+            spec.deploys
+                .iter()
+                .map(|d| format!("`{}`", d.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        None => spec
+            .deploys
+            .get(index)
+            .map(|d| d.name.clone())
+            .ok_or_else(|| {
+                format!(
+                    "needs two deploys (N and N+1) but the spec lists {}",
+                    spec.deploys.len()
+                )
+            }),
+    };
+    let from = pick(from, 0, "from")?;
+    let to = pick(to, 1, to_key)?;
+    if from == to {
+        return Err(format!("`from` and `{to_key}` are both `{from}`"));
+    }
+    Ok((from, to))
 }

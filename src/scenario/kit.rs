@@ -1,0 +1,297 @@
+//! One scenario's world: its fixture server, its page in its own browser context, its step log,
+//! and the deploy-aware steps checks compose (install N, deploy N+1, wait for update checks).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::browser::{BrowserSession, CacheInfo, DeployOfScript, ScenarioPage, VersionStatus};
+use crate::server::FixtureServer;
+use crate::spec::Spec;
+use crate::timeline::{CacheSnapshot, NavigationAction, Timeline, TimelineEvent};
+
+use super::error::ScenarioError;
+
+/// The scenario context checks drive.
+pub struct Scenario {
+    browser: Arc<BrowserSession>,
+    /// Extra tabs opened in the scenario's browser context (closed with the scenario).
+    pub(super) tabs: Vec<ScenarioPage>,
+    deploy_of_script: DeployOfScript,
+    pub(super) spec: Arc<Spec>,
+    pub(super) server: FixtureServer,
+    pub(super) page: ScenarioPage,
+    /// Bound for each wait on a browser or server signal.
+    pub(super) wait: Duration,
+    timeline: Arc<Timeline>,
+    /// Document requests seen before the latest navigation: the page's document is the first
+    /// one after it. Reading "the last document" without this would race the event listener
+    /// and could judge the previous page.
+    pub(super) documents_before: AtomicUsize,
+}
+
+impl Scenario {
+    pub(crate) fn new(
+        browser: Arc<BrowserSession>,
+        deploy_of_script: DeployOfScript,
+        spec: Arc<Spec>,
+        server: FixtureServer,
+        page: ScenarioPage,
+        wait: Duration,
+        timeline: Arc<Timeline>,
+    ) -> Self {
+        Scenario {
+            browser,
+            tabs: Vec::new(),
+            deploy_of_script,
+            spec,
+            server,
+            page,
+            wait,
+            timeline,
+            documents_before: AtomicUsize::new(0),
+        }
+    }
+
+    /// Ends the scenario: applies the events Chromium sent before now (they belong in the
+    /// timeline), closes its tabs and page, and shuts its server down.
+    pub(crate) async fn close(self) {
+        self.page.flush().await;
+        for tab in &self.tabs {
+            tab.flush().await;
+        }
+        for tab in self.tabs {
+            self.browser.close_tab(tab).await;
+        }
+        self.browser.close_scenario_page(self.page).await;
+        self.server.shutdown().await;
+    }
+
+    /// The scenario's page (tab 1).
+    pub fn page(&self) -> &ScenarioPage {
+        &self.page
+    }
+
+    /// The extra tabs opened with [`Self::open_tab`], in order.
+    pub fn tabs(&self) -> &[ScenarioPage] {
+        &self.tabs
+    }
+
+    /// The scenario's fixture server.
+    pub fn server(&self) -> &FixtureServer {
+        &self.server
+    }
+
+    /// The spec the scenario runs.
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    /// The bound for each wait on a browser or server signal.
+    pub fn wait(&self) -> Duration {
+        self.wait
+    }
+
+    /// Adds a step, in words, to the scenario's timeline.
+    pub fn note(&self, text: impl AsRef<str>) {
+        self.record(TimelineEvent::Step {
+            text: text.as_ref().to_string(),
+        });
+    }
+
+    /// Adds an event to the scenario's timeline.
+    pub(crate) fn record(&self, event: TimelineEvent) {
+        self.timeline.push(event);
+    }
+
+    /// The origin of this scenario's fixture server.
+    pub fn origin(&self) -> String {
+        self.server.origin()
+    }
+
+    /// Switches the fixture server to deploy `name`.
+    pub fn deploy(&self, name: &str) -> Result<(), ScenarioError> {
+        self.server.deploy(name)?;
+        self.record(TimelineEvent::Deploy {
+            deploy: name.to_string(),
+        });
+        Ok(())
+    }
+
+    /// Opens the spec's start page and waits for it to load.
+    pub async fn open_start(&self) -> Result<(), ScenarioError> {
+        let url = self.server.url(&self.spec.start);
+        self.mark_navigation();
+        self.page.navigate(&url).await?;
+        self.navigated(1, NavigationAction::Open, &self.spec.start)
+            .await;
+        Ok(())
+    }
+
+    /// Reloads as a user does and waits for the load.
+    pub async fn reload(&self) -> Result<(), ScenarioError> {
+        self.mark_navigation();
+        self.page.reload().await?;
+        self.navigated(1, NavigationAction::Reload, "").await;
+        Ok(())
+    }
+
+    /// Records a finished navigation and what Cache Storage holds after it: each step of the
+    /// timeline then shows how the caches changed. The snapshot is best-effort (a failed read
+    /// is logged, not judged): it is for reports, and the checks read caches themselves.
+    async fn navigated(&self, tab: u32, action: NavigationAction, path: &str) {
+        self.record(TimelineEvent::Navigation {
+            tab,
+            action,
+            path: path.to_string(),
+        });
+        if let Err(e) = self.caches().await {
+            tracing::debug!("cache snapshot after a navigation failed: {e}");
+        }
+    }
+
+    /// Records that the page navigated on its own (e.g. the app reloaded on
+    /// `controllerchange`) after `documents_before` document requests, so the next
+    /// [`Self::page_version`] judges that navigation's document.
+    pub fn app_navigated(&self, documents_before: usize) {
+        self.documents_before
+            .store(documents_before, Ordering::SeqCst);
+    }
+
+    pub(super) fn mark_navigation(&self) {
+        self.documents_before
+            .store(self.page.network().documents(), Ordering::SeqCst);
+    }
+
+    /// Makes the page a returning user of deploy `name`: serves it, opens the start page,
+    /// waits for its worker to activate, and reloads once if the worker does not yet control
+    /// the page (no `clients.claim()`), waiting for it to take control.
+    pub async fn install(&self, name: &str) -> Result<(), ScenarioError> {
+        self.deploy(name)?;
+        let since = self.server.log().len();
+        self.open_start().await?;
+        let state = self
+            .page
+            .wait_for_sw(
+                &format!("{name}'s service worker to activate"),
+                self.wait,
+                |s| {
+                    s.versions.values().any(|v| {
+                        v.deploy.as_deref() == Some(name)
+                            && matches!(
+                                v.status,
+                                VersionStatus::Activated | VersionStatus::Redundant
+                            )
+                    })
+                },
+            )
+            .await?;
+        if !state
+            .versions
+            .values()
+            .any(|v| v.deploy.as_deref() == Some(name) && v.status == VersionStatus::Activated)
+        {
+            let why = self.reason_of_failed(name, &state, since).await;
+            return Err(ScenarioError::App(format!(
+                "{name}'s service worker failed to install{why}"
+            )));
+        }
+        self.note(format!("{name}'s worker activated"));
+        if self.controller().await?.as_deref() != Some(name) {
+            self.reload().await?;
+            let controller = self.controller().await?;
+            if controller.as_deref() != Some(name) {
+                return Err(ScenarioError::App(format!(
+                    "{name}'s worker is active but does not control {} after a reload (controller: {}); is the start page inside its scope?",
+                    self.spec.start,
+                    controller.as_deref().unwrap_or("none")
+                )));
+            }
+        }
+        self.note(format!("{name}'s worker controls the page"));
+        Ok(())
+    }
+
+    /// The deploy of the worker controlling the page, if any.
+    ///
+    /// CDP's `controlledClients` lags behind reloads (after a reload of a controlled page it
+    /// often lists no client), so control is read from the page itself
+    /// (`navigator.serviceWorker.controller`); the controller is then the registration's
+    /// active worker, since activation moves every controlled client to the new active worker.
+    pub async fn controller(&self) -> Result<Option<String>, ScenarioError> {
+        let controlled = self
+            .page
+            .evaluate("!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
+            .await?;
+        if controlled != serde_json::Value::Bool(true) {
+            return Ok(None);
+        }
+        let state = self
+            .page
+            .wait_for_sw("CDP to report the active worker", self.wait, |s| {
+                s.active().is_some()
+            })
+            .await?;
+        Ok(state.active().and_then(|v| v.deploy.clone()))
+    }
+
+    /// Opens another tab in the scenario's browser context (same origin, same registration),
+    /// at the start page, and returns its index in `tabs`.
+    pub async fn open_tab(&mut self) -> Result<usize, ScenarioError> {
+        let number = u32::try_from(self.tabs.len() + 2).unwrap_or(u32::MAX);
+        let tab = self
+            .browser
+            .new_page_in_context(
+                self.page.context_id.as_ref(),
+                self.deploy_of_script.clone(),
+                self.timeline.clone(),
+                number,
+            )
+            .await?;
+        tab.navigate(&self.server.url(&self.spec.start)).await?;
+        self.tabs.push(tab);
+        self.navigated(number, NavigationAction::Open, &self.spec.start)
+            .await;
+        Ok(self.tabs.len() - 1)
+    }
+
+    /// The caches of this scenario's origin, by name; recorded in the timeline with the
+    /// origin's Cache Storage usage.
+    pub async fn caches(&self) -> Result<Vec<CacheInfo>, ScenarioError> {
+        let origin = self.origin();
+        let caches = self.page.caches(&origin).await?;
+        let usage_bytes = self.page.cache_storage_usage(&origin).await.ok();
+        self.record(TimelineEvent::Caches {
+            caches: caches
+                .iter()
+                .map(|c| CacheSnapshot {
+                    name: c.name.clone(),
+                    entries: c.entries,
+                })
+                .collect(),
+            usage_bytes,
+        });
+        Ok(caches)
+    }
+
+    /// How many registrations the page itself sees (`navigator.serviceWorker.getRegistrations()`).
+    pub async fn page_registrations(&self) -> Result<u64, ScenarioError> {
+        let n = self
+            .page
+            .evaluate(
+                "navigator.serviceWorker ? navigator.serviceWorker.getRegistrations().then(r => r.length) : 0",
+            )
+            .await?;
+        Ok(n.as_u64().unwrap_or(0))
+    }
+
+    /// The scope URL of the app's registration (the first live one), or the origin root.
+    pub fn scope(&self) -> String {
+        self.page
+            .sw_state()
+            .live_registrations()
+            .next()
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("{}/", self.origin()))
+    }
+}

@@ -8,8 +8,7 @@
 
 use serde::Deserialize;
 
-use crate::scenario::ConsoleEntry;
-use crate::scenario::{ReloadRun, Scenario, ScenarioError, UpdateCheck};
+use crate::scenario::{ConsoleEntry, ReloadRun, Scenario, ScenarioError, UpdateCheck};
 use crate::spec::Spec;
 
 use super::registry::Check;

@@ -8,8 +8,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use crate::scenario::CacheInfo;
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{CacheInfo, Scenario, ScenarioError};
 use crate::spec::Spec;
 
 use super::registry::Check;

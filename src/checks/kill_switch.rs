@@ -9,8 +9,7 @@
 
 use serde::Deserialize;
 
-use crate::scenario::CacheInfo;
-use crate::scenario::{Scenario, ScenarioError, UpdateCheck};
+use crate::scenario::{CacheInfo, Scenario, ScenarioError, UpdateCheck};
 use crate::spec::Spec;
 
 use super::registry::Check;

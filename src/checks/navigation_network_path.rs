@@ -8,8 +8,7 @@
 
 use serde::Deserialize;
 
-use crate::scenario::RequestRecord;
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{RequestRecord, Scenario, ScenarioError};
 use crate::spec::Spec;
 
 use super::registry::Check;

@@ -13,8 +13,7 @@ use std::time::Duration;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use crate::scenario::{HoldRule, Stall};
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{HoldRule, Scenario, ScenarioError, Stall};
 use crate::spec::Spec;
 
 use super::registry::Check;
@@ -124,7 +123,7 @@ impl Check for NavigationTimeout {
                 "holding the next navigation of {start} ({})",
                 stall.describe()
             ));
-            let mut load = s.page().start_reload().await?;
+            let mut load = s.start_reload().await?;
             let loaded_in = load.finished_within(self.within()).await;
             if loaded_in.is_none() {
                 s.page().stop_loading().await?;

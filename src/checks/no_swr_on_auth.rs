@@ -7,8 +7,7 @@
 
 use serde::Deserialize;
 
-use crate::scenario::{PageFetch, Scenario, ScenarioError};
-use crate::scenario::{UserFrom, SESSION_COOKIE};
+use crate::scenario::{PageFetch, Scenario, ScenarioError, UserFrom, SESSION_COOKIE};
 use crate::spec::Spec;
 
 use super::registry::Check;

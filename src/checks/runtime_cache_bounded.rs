@@ -13,8 +13,7 @@ use std::time::Duration;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use crate::scenario::UrlPattern;
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{Scenario, ScenarioError, UrlPattern};
 use crate::spec::Spec;
 use crate::timeline::{human_bytes, TimelineEvent};
 

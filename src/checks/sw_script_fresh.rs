@@ -10,9 +10,7 @@
 
 use serde::Deserialize;
 
-use crate::scenario::shared_ttl;
-use crate::scenario::VersionStatus;
-use crate::scenario::{Scenario, ScenarioError, WAITING_GRACE};
+use crate::scenario::{shared_ttl, Scenario, ScenarioError, VersionStatus, WAITING_GRACE};
 use crate::spec::Spec;
 
 use super::registry::Check;

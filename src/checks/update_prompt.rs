@@ -9,13 +9,13 @@
 
 use serde::Deserialize;
 
-use crate::scenario::VersionStatus;
-use crate::scenario::{Scenario, ScenarioError, UpdateCheck, WAITING_GRACE};
+use crate::scenario::{
+    ActionOutcome, PageAction, Scenario, ScenarioError, UpdateCheck, VersionStatus, WAITING_GRACE,
+};
 use crate::spec::Spec;
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::scenario::{ActionOutcome, PageAction};
 use crate::spec::resolve_pair;
 
 /// Parameters of `update-prompt`.

@@ -8,13 +8,13 @@
 
 use serde::Deserialize;
 
-use crate::scenario::{NetworkLog, ScenarioPage};
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{
+    ActionOutcome, NetworkLog, NetworkRequest, PageAction, Scenario, ScenarioError, ScenarioPage,
+};
 use crate::spec::Spec;
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::scenario::{ActionOutcome, PageAction};
 use crate::spec::resolve_pair;
 
 /// Parameters of `version-skew`.
@@ -244,19 +244,20 @@ async fn problems(
 ) -> Vec<String> {
     page.flush().await;
     // Network events can trail the page's own signals (a rejected import, the load event):
-    // wait until the URLs the failure names have an outcome and every request seen since the
-    // mark has finished. They all do (no request here is held), so the bound is the
-    // scenario's full one: a 2 s bound let a loaded machine drop a 404 from the message.
+    // wait until the URLs the failure names and every request seen since the mark have an
+    // outcome: a status or a failure, which is all the message reports. Not "finished": a
+    // chunk a worker answered 200 from its cache sometimes never reports `loadingFinished`
+    // when the module graph fails to link (seen under load at -j 4). Every request gets its
+    // status, so the bound is the scenario's full one: a 2 s bound let a loaded machine drop a
+    // 404 from the message.
+    let has_outcome = |r: &&NetworkRequest| r.status.is_some() || r.failed.is_some();
     let settled = page
-        .wait_for_network("the requests to finish", wait, |log| {
+        .wait_for_network("the requests to have an outcome", wait, |log| {
             let since: Vec<_> = log.requests.iter().skip(requests_from).collect();
-            named.iter().all(|url| {
-                since
-                    .iter()
-                    .any(|r| &r.url == url && (r.done || r.status.is_some()))
-            }) && since
+            named
                 .iter()
-                .all(|r| r.done || r.status.is_some_and(|s| s >= 400))
+                .all(|url| since.iter().any(|r| &r.url == url && has_outcome(r)))
+                && since.iter().all(has_outcome)
         })
         .await;
     let mut out: Vec<String> = page

@@ -21,8 +21,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::scenario::{HoldEnd, HoldRule, Stall};
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{HoldEnd, HoldRule, Scenario, ScenarioError, Stall};
 use crate::spec::Spec;
 
 use super::registry::Check;

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::browser::{BrowserSession, CacheInfo, DeployOfScript, ScenarioPage, VersionStatus};
+use crate::browser::{
+    BrowserSession, CacheInfo, DeployOfScript, LoadInFlight, ScenarioPage, VersionStatus,
+};
 use crate::server::FixtureServer;
 use crate::spec::Spec;
 use crate::timeline::{CacheSnapshot, NavigationAction, Timeline, TimelineEvent};
@@ -134,6 +136,13 @@ impl Scenario {
         self.page.reload().await?;
         self.navigated(1, NavigationAction::Reload, "").await;
         Ok(())
+    }
+
+    /// Starts a reload without waiting for it, for checks that judge how long the load takes;
+    /// the next [`Self::page_version`] judges this reload's document.
+    pub async fn start_reload(&self) -> Result<LoadInFlight, ScenarioError> {
+        self.mark_navigation();
+        Ok(self.page.start_reload().await?)
     }
 
     /// Records a finished navigation and what Cache Storage holds after it: each step of the

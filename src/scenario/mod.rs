@@ -21,7 +21,8 @@ pub use runtime_steps::PageFetch;
 pub use update_check::{Attempt, ReloadRun, UpdateCheck, WAITING_GRACE};
 
 pub use crate::browser::{
-    CacheContents, CacheInfo, CachedEntry, ConsoleEntry, NetworkLog, ScenarioPage, VersionStatus,
+    CacheContents, CacheInfo, CachedEntry, ConsoleEntry, NetworkLog, NetworkRequest, ScenarioPage,
+    VersionStatus,
 };
 pub use crate::server::{
     shared_ttl, HoldEnd, HoldRule, RequestRecord, Stall, UrlPattern, UserFrom, SESSION_COOKIE,

@@ -96,6 +96,11 @@ pub struct Observation {
 }
 
 impl Check for BrokenDeploySurvives {
+    const NAME: &'static str = "broken-deploy-survives";
+    const ABOUT: &'static str =
+        "a broken N+1 worker leaves the user working on N, and the fixed N+2 reaches them";
+    const EXPECTED_SECONDS: u32 = 5;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

@@ -80,6 +80,11 @@ pub struct Observation {
 }
 
 impl Check for CacheAsDatabase {
+    const NAME: &'static str = "cache-as-database";
+    const ABOUT: &'static str =
+        "no Cache Storage key is data under a URL that no deploy file or server endpoint answers";
+    const EXPECTED_SECONDS: u32 = 1;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

@@ -60,6 +60,11 @@ pub struct Observation {
 }
 
 impl Check for CachesPruned {
+    const NAME: &'static str = "caches-pruned";
+    const ABOUT: &'static str =
+        "after N+1's worker activates, no cache created by N's worker remains";
+    const EXPECTED_SECONDS: u32 = 3;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

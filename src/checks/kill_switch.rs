@@ -119,6 +119,11 @@ pub struct Observation {
 }
 
 impl Check for KillSwitch {
+    const NAME: &'static str = "kill-switch";
+    const ABOUT: &'static str =
+        "after the kill-switch deploy, an existing client's origin is clean within R navigations";
+    const EXPECTED_SECONDS: u32 = 5;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

@@ -51,6 +51,11 @@ pub struct Observation {
 }
 
 impl Check for NavigationNetworkPath {
+    const NAME: &'static str = "navigation-network-path";
+    const ABOUT: &'static str =
+        "with N cached and N+1 deployed, the next navigation reaches the server and shows N+1";
+    const EXPECTED_SECONDS: u32 = 2;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

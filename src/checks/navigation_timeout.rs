@@ -103,6 +103,11 @@ pub struct Observation {
 }
 
 impl Check for NavigationTimeout {
+    const NAME: &'static str = "navigation-timeout";
+    const ABOUT: &'static str =
+        "with the start page's network stalled (no headers, or a stalled body), the page loads from cache within T";
+    const EXPECTED_SECONDS: u32 = 9;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

@@ -95,6 +95,11 @@ pub struct Observation {
 }
 
 impl Check for NoSwrOnAuth {
+    const NAME: &'static str = "no-swr-on-auth";
+    const ABOUT: &'static str =
+        "per-user responses follow the signed-in user and are never stale (no shared stale-while-revalidate)";
+    const EXPECTED_SECONDS: u32 = 2;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

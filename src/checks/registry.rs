@@ -21,6 +21,15 @@ use crate::outcome::Judgement;
 /// Splitting `observe` from `judge` keeps verdict logic pure: unit tests feed hand-built
 /// observations, and browser tests prove the observations are what Chromium really does.
 pub(crate) trait Check {
+    /// The name specs use (`update-recovers`).
+    const NAME: &'static str;
+    /// One line: what passing means (`swgate list`, the schema, the README's table).
+    const ABOUT: &'static str;
+    /// Roughly how long the check's scenario takes, so the runner starts the longest first;
+    /// the medians of the bundled suite (debug build, both cores busy, Chromium 156). Required:
+    /// a forgotten estimate used to be a silent 2 s (runtime-cache-bounded takes 6-9 s).
+    const EXPECTED_SECONDS: u32;
+
     /// Everything the check saw, in the order it saw it.
     type Observation: fmt::Debug;
 
@@ -32,16 +41,19 @@ pub(crate) trait Check {
 }
 
 macro_rules! define_checks {
-    ($($name:literal => $variant:ident($module:ident): $about:literal,)+) => {
+    ($($variant:ident($module:ident),)+) => {
         /// Name and one-line description of every check, in registry order.
-        pub const CHECKS: &[(&str, &str)] = &[$(($name, $about)),+];
+        pub const CHECKS: &[(&str, &str)] = &[$((
+            <super::$module::$variant as Check>::NAME,
+            <super::$module::$variant as Check>::ABOUT,
+        )),+];
 
         /// Every check's name, description and parameter schema, in registry order; the
         /// parameter schemas are references into `generator`'s definitions.
         pub(crate) fn check_schemas(generator: &mut SchemaGenerator) -> Vec<CheckSchema> {
             vec![$(CheckSchema {
-                name: $name,
-                about: $about,
+                name: <super::$module::$variant as Check>::NAME,
+                about: <super::$module::$variant as Check>::ABOUT,
                 params: generator.subschema_for::<super::$module::$variant>(),
             }),+]
         }
@@ -50,7 +62,7 @@ macro_rules! define_checks {
         #[derive(Debug, Clone)]
         pub enum CheckConfig {
             $(
-                #[doc = concat!("`", $name, "`.")]
+                #[doc = concat!("The `", stringify!($variant), "` check.")]
                 $variant(super::$module::$variant),
             )+
         }
@@ -59,7 +71,16 @@ macro_rules! define_checks {
             /// The check's spec name.
             pub fn name(&self) -> &'static str {
                 match self {
-                    $(CheckConfig::$variant(_) => $name,)+
+                    $(CheckConfig::$variant(_) => <super::$module::$variant as Check>::NAME,)+
+                }
+            }
+
+            /// Roughly how long the check's scenario takes, for scheduling the longest first.
+            pub fn expected_seconds(&self) -> u32 {
+                match self {
+                    $(CheckConfig::$variant(_) => {
+                        <super::$module::$variant as Check>::EXPECTED_SECONDS
+                    })+
                 }
             }
 
@@ -84,61 +105,34 @@ macro_rules! define_checks {
                 name: &str,
                 params: Option<&mut A>,
             ) -> Result<Self, A::Error> {
-                match name {
-                    $($name => Ok(CheckConfig::$variant(params_or_default(params)?)),)+
-                    other => Err(de::Error::custom(unknown_check(other))),
-                }
+                $(
+                    if name == <super::$module::$variant as Check>::NAME {
+                        return Ok(CheckConfig::$variant(params_or_default(params)?));
+                    }
+                )+
+                Err(de::Error::custom(unknown_check(name)))
             }
         }
     };
 }
 
+// The registry: one line per check, in the order `swgate list` and reports show them. Each
+// check's name, description and expected duration live in its own file.
 define_checks! {
-    "update-recovers" => UpdateRecovers(update_recovers):
-        "a returning user on N reaches N+1 within R reloads of N+1 being deployed",
-    "caches-pruned" => CachesPruned(caches_pruned):
-        "after N+1's worker activates, no cache created by N's worker remains",
-    "kill-switch" => KillSwitch(kill_switch):
-        "after the kill-switch deploy, an existing client's origin is clean within R navigations",
-    "broken-deploy-survives" => BrokenDeploySurvives(broken_deploy_survives):
-        "a broken N+1 worker leaves the user working on N, and the fixed N+2 reaches them",
-    "update-prompt" => UpdatePrompt(update_prompt):
-        "a waiting N+1 is offered to the open page, and the user's action activates and shows it",
-    "version-skew" => VersionSkew(version_skew):
-        "around a deploy, reloads never mix N and N+1, and a page left open under N keeps working",
-    "sw-script-fresh" => SwScriptFresh(sw_script_fresh):
-        "the worker script and its imports reach the next navigation after a deploy, also behind a CDN",
-    "navigation-network-path" => NavigationNetworkPath(navigation_network_path):
-        "with N cached and N+1 deployed, the next navigation reaches the server and shows N+1",
-    "navigation-timeout" => NavigationTimeout(navigation_timeout):
-        "with the start page's network stalled (no headers, or a stalled body), the page loads from cache within T",
-    "runtime-cache-bounded" => RuntimeCacheBounded(runtime_cache_bounded):
-        "K distinct runtime requests later, every cache and the origin's Cache Storage usage stay within limits",
-    "no-swr-on-auth" => NoSwrOnAuth(no_swr_on_auth):
-        "per-user responses follow the signed-in user and are never stale (no shared stale-while-revalidate)",
-    "worker-durable" => WorkerDurable(worker_durable):
-        "the page's requests get the same answers when the worker is stopped between them",
-    "wait-until" => WaitUntil(wait_until):
-        "work the worker does after answering survives Chromium ending idle workers",
-    "cache-as-database" => CacheAsDatabase(cache_as_database):
-        "no Cache Storage key is data under a URL that no deploy file or server endpoint answers",
-}
-
-impl CheckConfig {
-    /// Roughly how long the check's scenario takes (measured on the bundled fixtures), for
-    /// scheduling the longest first.
-    pub fn expected_seconds(&self) -> u32 {
-        match self {
-            CheckConfig::WaitUntil(_) => 40,
-            CheckConfig::NavigationTimeout(_) => 9,
-            CheckConfig::UpdatePrompt(_) | CheckConfig::UpdateRecovers(_) => 6,
-            CheckConfig::BrokenDeploySurvives(_)
-            | CheckConfig::KillSwitch(_)
-            | CheckConfig::VersionSkew(_)
-            | CheckConfig::SwScriptFresh(_) => 5,
-            _ => 2,
-        }
-    }
+    UpdateRecovers(update_recovers),
+    CachesPruned(caches_pruned),
+    KillSwitch(kill_switch),
+    BrokenDeploySurvives(broken_deploy_survives),
+    UpdatePrompt(update_prompt),
+    VersionSkew(version_skew),
+    SwScriptFresh(sw_script_fresh),
+    NavigationNetworkPath(navigation_network_path),
+    NavigationTimeout(navigation_timeout),
+    RuntimeCacheBounded(runtime_cache_bounded),
+    NoSwrOnAuth(no_swr_on_auth),
+    WorkerDurable(worker_durable),
+    WaitUntil(wait_until),
+    CacheAsDatabase(cache_as_database),
 }
 
 /// One registry entry as `swgate schema` and `swgate list` see it.

@@ -168,6 +168,11 @@ const SETTLE_POLL: Duration = Duration::from_millis(250);
 const GROWTH_STEPS: usize = 10;
 
 impl Check for RuntimeCacheBounded {
+    const NAME: &'static str = "runtime-cache-bounded";
+    const ABOUT: &'static str =
+        "K distinct runtime requests later, every cache and the origin's Cache Storage usage stay within limits";
+    const EXPECTED_SECONDS: u32 = 7;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

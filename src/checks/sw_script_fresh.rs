@@ -104,6 +104,11 @@ pub(crate) fn imported_scripts(source: &str) -> Vec<String> {
 }
 
 impl Check for SwScriptFresh {
+    const NAME: &'static str = "sw-script-fresh";
+    const ABOUT: &'static str =
+        "the worker script and its imports reach the next navigation after a deploy, also behind a CDN";
+    const EXPECTED_SECONDS: u32 = 5;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

@@ -92,6 +92,11 @@ pub struct Observation {
 }
 
 impl Check for UpdatePrompt {
+    const NAME: &'static str = "update-prompt";
+    const ABOUT: &'static str =
+        "a waiting N+1 is offered to the open page, and the user's action activates and shows it";
+    const EXPECTED_SECONDS: u32 = 6;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

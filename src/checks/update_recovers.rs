@@ -63,6 +63,11 @@ pub struct Observation {
 }
 
 impl Check for UpdateRecovers {
+    const NAME: &'static str = "update-recovers";
+    const ABOUT: &'static str =
+        "a returning user on N reaches N+1 within R reloads of N+1 being deployed";
+    const EXPECTED_SECONDS: u32 = 6;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

@@ -97,6 +97,11 @@ pub struct Observation {
 }
 
 impl Check for VersionSkew {
+    const NAME: &'static str = "version-skew";
+    const ABOUT: &'static str =
+        "around a deploy, reloads never mix N and N+1, and a page left open under N keeps working";
+    const EXPECTED_SECONDS: u32 = 5;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

@@ -95,6 +95,11 @@ pub struct Observation {
 }
 
 impl Check for WaitUntil {
+    const NAME: &'static str = "wait-until";
+    const ABOUT: &'static str =
+        "work the worker does after answering survives Chromium ending idle workers";
+    const EXPECTED_SECONDS: u32 = 40;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

@@ -51,6 +51,11 @@ pub struct Observation {
 }
 
 impl Check for WorkerDurable {
+    const NAME: &'static str = "worker-durable";
+    const ABOUT: &'static str =
+        "the page's requests get the same answers when the worker is stopped between them";
+    const EXPECTED_SECONDS: u32 = 3;
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {

@@ -3,7 +3,7 @@
 //!
 //! A summary table, then per scenario: the verdict and message, a picture of the timeline
 //! (which deploy the server served, which worker version was active, each navigation and who
-//! answered each document request), the cache-growth chart for `runtime-cache-bounded`, the
+//! answered each document request), the cache-growth chart for checks that record cache limits, the
 //! failure screenshot, and the whole timeline as a table. Everything is drawn from the
 //! scenario's timeline; every string from the run is escaped.
 
@@ -202,7 +202,12 @@ fn scenario_section(out: &mut String, i: usize, r: &ScenarioResult) {
     if !r.timeline.is_empty() {
         lanes(out, &r.timeline, &palette);
     }
-    if r.check == "runtime-cache-bounded" {
+    // Any check that records its cache limits gets the growth chart (today
+    // runtime-cache-bounded); keyed on the timeline, not on a check name.
+    if r.timeline
+        .iter()
+        .any(|e| matches!(e.event, TimelineEvent::CacheLimits { .. }))
+    {
         cache_growth(out, &r.timeline);
     }
     if let Some(png) = &r.screenshot {

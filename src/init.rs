@@ -445,7 +445,7 @@ fn registered_scripts(text: &str) -> Vec<String> {
 
 /// Resolves a script URL against a directory URL (`/` or `/app/`), dropping query and fragment.
 fn resolve_url(base: &str, url: &str) -> String {
-    let url = url.split(['?', '#']).next().unwrap_or_default();
+    let url = crate::spec::strip_query(url);
     let url = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))

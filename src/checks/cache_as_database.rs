@@ -9,7 +9,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::scenario::{CachedEntry, Scenario, ScenarioError};
-use crate::spec::Spec;
+use crate::spec::{strip_query, Spec};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -113,7 +113,7 @@ impl Check for CacheAsDatabase {
                     continue;
                 };
                 let path = if path.is_empty() { "/" } else { path };
-                let bare = path.split(['?', '#']).next().unwrap_or(path);
+                let bare = strip_query(path);
                 o.checked += 1;
                 let answered = deploys.deploys.iter().any(|d| d.lookup(bare).is_some())
                     || hooks.answers(bare)

@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{RequestRecord, Scenario, ScenarioError};
-use crate::spec::Spec;
+use crate::spec::{strip_query, Spec};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -76,7 +76,7 @@ impl Check for NavigationNetworkPath {
             .into_iter()
             .skip(since)
             .take(until - since)
-            .filter(|r| !r.service_worker_script && r.path.split(['?', '#']).next() == Some(&start))
+            .filter(|r| !r.service_worker_script && strip_query(&r.path) == start)
             .collect();
         let version = s.page_version().await?;
         Ok(Observation {

@@ -11,7 +11,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{shared_ttl, Scenario, ScenarioError, VersionStatus, WAITING_GRACE};
-use crate::spec::Spec;
+use crate::spec::{strip_query, Spec};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -153,8 +153,7 @@ impl Check for SwScriptFresh {
                 .wait_for(since, &what, bound, |r| {
                     // Measured: the update check's fetch of an imported script carries no
                     // `Service-Worker: script` header (the main script's does).
-                    (i > 0 || r.service_worker_script)
-                        && r.path.split('?').next() == Some(path.as_str())
+                    (i > 0 || r.service_worker_script) && strip_query(&r.path) == path
                 })
                 .await;
             let served = match record {
@@ -172,7 +171,7 @@ impl Check for SwScriptFresh {
                     cache_control: s
                         .server()
                         .log()
-                        .last_matching(|r| r.path.split('?').next() == Some(path.as_str()))
+                        .last_matching(|r| strip_query(&r.path) == path)
                         .and_then(|r| r.cache_control),
                     answered_by: "browser cache",
                     deploy: None,

@@ -355,7 +355,7 @@ async fn open_scenario(
     let sw_path = spec.service_worker.clone();
     let deploy_of_script = Arc::new(move || {
         log.last_matching(|r| {
-            r.service_worker_script && r.path.split('?').next() == Some(sw_path.as_str())
+            r.service_worker_script && crate::spec::strip_query(&r.path) == sw_path
         })
         .map(|r| r.deploy)
     });

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::browser::{SwState, VersionStatus};
+use crate::spec::strip_query;
 
 use super::error::ScenarioError;
 use super::kit::Scenario;
@@ -440,10 +441,6 @@ fn failure_summary_reason(summary: &str) -> &str {
     reason
         .strip_prefix("ServiceWorker failed to install: ")
         .unwrap_or(reason)
-}
-
-fn strip_query(path: &str) -> &str {
-    path.split(['?', '#']).next().unwrap_or(path)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::spec::Spec;
+use crate::spec::{files_for_url_path, Spec};
 
 use super::error::ServerError;
 
@@ -39,15 +39,12 @@ pub struct DeployFiles {
 }
 
 impl DeployFiles {
-    /// The file a static server answers `url_path` with (directories → `index.html`).
+    /// The file a static server answers `url_path` with (directories → `index.html`; the
+    /// same rule the spec loader checks `start:` with).
     pub fn lookup(&self, url_path: &str) -> Option<&DeployFile> {
-        let path = url_path.split(['?', '#']).next().unwrap_or("/");
-        if path.ends_with('/') {
-            return self.files.get(&format!("{path}index.html"));
-        }
-        self.files
-            .get(path)
-            .or_else(|| self.files.get(&format!("{path}/index.html")))
+        files_for_url_path(url_path)
+            .iter()
+            .find_map(|f| self.files.get(f))
     }
 }
 

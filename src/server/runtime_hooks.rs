@@ -223,10 +223,7 @@ impl RuntimeHooks {
         headers: &HeaderMap,
         default: impl FnOnce(&HeaderMap) -> Response,
     ) -> Response {
-        let path = path_and_query
-            .split(['?', '#'])
-            .next()
-            .unwrap_or(path_and_query);
+        let path = crate::spec::strip_query(path_and_query);
         let navigation = headers
             .get("sec-fetch-mode")
             .is_some_and(|v| v.as_bytes() == b"navigate");

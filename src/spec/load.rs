@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use super::error::SpecError;
 use super::plan::{CheckEntry, Deploy, HeaderRule, Location, Spec, VersionMarker};
 use super::raw::{self, RawSpec, RawVersionMarker};
+use super::url::files_for_url_path;
 
 /// Expands the command line's paths: files as given, directories to their `*.yaml`/`*.yml`
 /// files in name order.
@@ -82,8 +83,11 @@ pub fn parse_spec(path: &Path, source: &str) -> Result<Spec, SpecError> {
             if i > 0 && key == "service_worker" {
                 continue;
             }
-            let file = file_for_url_path(&deploy.dir, url_path);
-            if !file.is_file() {
+            let candidates: Vec<PathBuf> = files_for_url_path(url_path)
+                .iter()
+                .map(|f| deploy.dir.join(f.trim_start_matches('/')))
+                .collect();
+            if !candidates.iter().any(|f| f.is_file()) {
                 let position = locate_child_key(source, "deploys", &deploy.name)
                     .or_else(|| locate_top_key(source, key));
                 return Err(invalid(
@@ -91,7 +95,11 @@ pub fn parse_spec(path: &Path, source: &str) -> Result<Spec, SpecError> {
                     format!(
                         "deploy `{}` has no {what} `{url_path}` (looked for {})",
                         deploy.name,
-                        file.display()
+                        candidates
+                            .iter()
+                            .map(|f| f.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(" and ")
                     ),
                 ));
             }
@@ -172,17 +180,6 @@ pub fn parse_spec(path: &Path, source: &str) -> Result<Spec, SpecError> {
         })?;
     }
     Ok(spec)
-}
-
-/// The file a static server maps a URL path to (`/` and `/dir/` → `index.html`).
-pub(crate) fn file_for_url_path(dir: &Path, url_path: &str) -> PathBuf {
-    let path = url_path.split(['?', '#']).next().unwrap_or("/");
-    let rel = path.trim_start_matches('/');
-    if rel.is_empty() || rel.ends_with('/') {
-        dir.join(rel).join("index.html")
-    } else {
-        dir.join(rel)
-    }
 }
 
 fn yaml_error(path: &Path, source: &str, e: &serde_yaml::Error) -> SpecError {
@@ -324,11 +321,25 @@ mod tests {
         );
     }
 
+    /// `start: /about` loads where the fixture server would serve it (`about/index.html`):
+    /// the loader and the server share one URL → file rule.
     #[test]
-    fn url_paths_map_to_files() {
-        let d = Path::new("/b");
-        assert_eq!(file_for_url_path(d, "/"), Path::new("/b/index.html"));
-        assert_eq!(file_for_url_path(d, "/a/"), Path::new("/b/a/index.html"));
-        assert_eq!(file_for_url_path(d, "/sw.js?x=1"), Path::new("/b/sw.js"));
+    fn a_start_page_in_a_directory_is_found_as_the_server_finds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("v1/about")).unwrap();
+        std::fs::write(dir.path().join("v1/about/index.html"), "<p>about</p>").unwrap();
+        std::fs::write(dir.path().join("v1/sw.js"), "").unwrap();
+        let path = dir.path().join("spec.yaml");
+        let src = "deploys:\n  v1: v1\nstart: /about\nchecks:\n  - cache-as-database\n";
+        let spec = parse_spec(&path, src).unwrap_or_else(|e| panic!("{}", e.render()));
+        assert_eq!(spec.start, "/about");
+        let missing = "deploys:\n  v1: v1\nstart: /contact\nchecks:\n  - cache-as-database\n";
+        let error = parse_spec(&path, missing).unwrap_err().render();
+        assert!(
+            error.contains("has no start page `/contact`")
+                && error.contains("contact and ")
+                && error.contains("contact/index.html"),
+            "{error}"
+        );
     }
 }

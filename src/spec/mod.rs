@@ -10,6 +10,7 @@ mod params;
 mod plan;
 mod raw;
 mod schema;
+mod url;
 
 pub use error::SpecError;
 pub use load::{discover_spec_files, load_spec, parse_spec};
@@ -18,3 +19,4 @@ pub use plan::{CheckEntry, Deploy, HeaderRule, Location, Spec, VersionMarker};
 pub(crate) use raw::{one_key_of, one_key_schema, positive_u32, unknown_name_hint, UrlPath};
 pub(crate) use schema::schema_generator;
 pub use schema::schema_json;
+pub use url::{files_for_url_path, strip_query};

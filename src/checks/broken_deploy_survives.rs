@@ -30,7 +30,7 @@ pub struct BrokenDeploySurvives {
     /// The fixed deploy (N+2; default: the third).
     pub fixed: Option<String>,
     /// Reloads the user may need to reach the fixed deploy.
-    #[serde(deserialize_with = "crate::spec::positive_u32")]
+    #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub reloads: u32,
 }

@@ -25,7 +25,7 @@ use crate::spec::resolve_pair_as;
 )]
 pub struct KillSwitch {
     /// Navigations an existing client may need (R, at least 1).
-    #[serde(deserialize_with = "crate::spec::positive_u32")]
+    #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub navigations: u32,
     /// The deploy the client installed (default: the first).

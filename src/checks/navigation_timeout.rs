@@ -7,10 +7,8 @@
 //! one). The page must reach its load event within T of the reload; holds are released after
 //! each attempt, so nothing stays open.
 
-use std::fmt;
 use std::time::Duration;
 
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use crate::scenario::{HoldRule, Scenario, ScenarioError, Stall};
@@ -25,7 +23,7 @@ use crate::spec::deploy_or_first;
 #[serde(deny_unknown_fields, default)]
 pub struct NavigationTimeout {
     /// T: seconds within which the page must have loaded from cache.
-    #[serde(deserialize_with = "positive_secs")]
+    #[serde(deserialize_with = "crate::spec::positive_seconds")]
     #[schemars(range(max = 3600), extend("exclusiveMinimum" = 0))]
     pub within: f64,
     /// The deploy to install (default: the first).
@@ -49,33 +47,6 @@ impl NavigationTimeout {
     fn within(&self) -> Duration {
         Duration::from_secs_f64(self.within)
     }
-}
-
-/// Deserializes a positive number of seconds (at most an hour), checked inside the visitor.
-pub(crate) fn positive_secs<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    struct SecsVisitor;
-    impl<'de> Visitor<'de> for SecsVisitor {
-        type Value = f64;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a number of seconds greater than 0, e.g. `4` or `2.5`")
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
-            if v.is_finite() && v > 0.0 && v <= 3600.0 {
-                Ok(v)
-            } else {
-                Err(E::custom(format!(
-                    "expected a number of seconds greater than 0 and at most 3600, found {v}"
-                )))
-            }
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
-            self.visit_f64(v as f64)
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
-            self.visit_f64(v as f64)
-        }
-    }
-    d.deserialize_f64(SecsVisitor)
 }
 
 /// One stalled navigation.

@@ -63,29 +63,6 @@ impl<'de> Deserialize<'de> for PatternParam {
     }
 }
 
-/// Deserializes a byte or entry count that must be at least 1 (checked inside the visitor).
-pub(crate) fn positive_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    struct PositiveVisitor;
-    impl<'de> Visitor<'de> for PositiveVisitor {
-        type Value = u64;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a whole number of at least 1")
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
-            if v == 0 {
-                return Err(E::custom("expected a number of at least 1, found 0"));
-            }
-            Ok(v)
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
-            u64::try_from(v)
-                .map_err(|_| E::custom(format!("expected a number of at least 1, found {v}")))
-                .and_then(|v| self.visit_u64(v))
-        }
-    }
-    d.deserialize_u64(PositiveVisitor)
-}
-
 /// Parameters of `runtime-cache-bounded`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -93,19 +70,19 @@ pub struct RuntimeCacheBounded {
     /// The runtime URLs, e.g. `/img/{i}.png` (the fixture server generates the responses).
     pub url: PatternParam,
     /// How many distinct URLs the page requests (K).
-    #[serde(deserialize_with = "crate::spec::positive_u32")]
+    #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub count: u32,
     /// Size of each generated response body, in bytes.
-    #[serde(deserialize_with = "positive_u64")]
+    #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub bytes: u64,
     /// Most entries any one cache may hold.
-    #[serde(deserialize_with = "positive_u64")]
+    #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub max_entries: u64,
     /// Most bytes the origin's Cache Storage may use, as Chromium's quota system counts them.
-    #[serde(deserialize_with = "positive_u64")]
+    #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub max_bytes: u64,
     /// The deploy to install (default: the first).

@@ -30,7 +30,7 @@ pub struct UpdatePrompt {
     /// Seconds the prompt may take to appear once the new worker waits (default 5).
     #[serde(
         default = "default_prompt_seconds",
-        deserialize_with = "crate::spec::positive_u32"
+        deserialize_with = "crate::spec::positive"
     )]
     #[schemars(range(min = 1))]
     pub prompt_seconds: u32,

@@ -24,7 +24,7 @@ use crate::spec::resolve_pair;
 )]
 pub struct UpdateRecovers {
     /// How many reloads a user may need (R, at least 1).
-    #[serde(deserialize_with = "crate::spec::positive_u32")]
+    #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub reloads: u32,
     /// The deploy the user installed (default: the first).

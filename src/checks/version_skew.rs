@@ -32,7 +32,7 @@ pub struct VersionSkew {
     /// e.g. `eval: "window.loadSettings()"`.
     pub action: Option<PageAction>,
     /// Reloads after N+1 is deployed (at least 1; between them, Chromium's update check).
-    #[serde(deserialize_with = "crate::spec::positive_u32")]
+    #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub reloads: u32,
     /// The deploy the user installed (default: the first).

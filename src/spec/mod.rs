@@ -14,9 +14,11 @@ mod url;
 
 pub use error::SpecError;
 pub use load::{discover_spec_files, load_spec, parse_spec};
-pub use params::{deploy_or_first, resolve_pair, resolve_pair_as, url_path, url_paths};
+pub use params::{
+    deploy_or_first, positive, positive_seconds, resolve_pair, resolve_pair_as, url_path, url_paths,
+};
 pub use plan::{CheckEntry, Deploy, HeaderRule, Location, Spec, VersionMarker};
-pub(crate) use raw::{one_key_of, one_key_schema, positive_u32, unknown_name_hint, UrlPath};
+pub(crate) use raw::{one_key_of, one_key_schema, unknown_name_hint, UrlPath};
 pub(crate) use schema::schema_generator;
 pub use schema::schema_json;
 pub use url::{files_for_url_path, strip_query};

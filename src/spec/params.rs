@@ -119,3 +119,57 @@ pub fn resolve_pair_as(
     }
     Ok((from, to))
 }
+
+/// Deserializes a whole number of at least 1 (a count of reloads, entries, bytes) that fits
+/// `T`, checked inside the visitor so the error points at the number.
+pub fn positive<'de, D: Deserializer<'de>, T: TryFrom<u64>>(d: D) -> Result<T, D::Error> {
+    struct PositiveVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: TryFrom<u64>> Visitor<'de> for PositiveVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number of at least 1")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            if v == 0 {
+                return Err(E::custom("expected a number of at least 1, found 0"));
+            }
+            T::try_from(v).map_err(|_| E::custom(format!("{v} is too large")))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            match u64::try_from(v) {
+                Ok(v) => self.visit_u64(v),
+                Err(_) => Err(E::custom(format!(
+                    "expected a number of at least 1, found {v}"
+                ))),
+            }
+        }
+    }
+    d.deserialize_u64(PositiveVisitor(std::marker::PhantomData))
+}
+
+/// Deserializes a positive number of seconds (at most an hour), checked inside the visitor.
+pub fn positive_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    struct SecsVisitor;
+    impl<'de> Visitor<'de> for SecsVisitor {
+        type Value = f64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a number of seconds greater than 0, e.g. `4` or `2.5`")
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+            if v.is_finite() && v > 0.0 && v <= 3600.0 {
+                Ok(v)
+            } else {
+                Err(E::custom(format!(
+                    "expected a number of seconds greater than 0 and at most 3600, found {v}"
+                )))
+            }
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+            self.visit_f64(v as f64)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+            self.visit_f64(v as f64)
+        }
+    }
+    d.deserialize_f64(SecsVisitor)
+}

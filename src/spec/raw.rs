@@ -550,33 +550,6 @@ pub(crate) fn one_key_of<'de, A: MapAccess<'de>>(
     Ok((known, value))
 }
 
-/// Deserializes a count that must be at least 1 (checked inside the visitor, for positions).
-pub(crate) fn positive_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    struct PositiveVisitor;
-    impl<'de> Visitor<'de> for PositiveVisitor {
-        type Value = u32;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a whole number of at least 1")
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u32, E> {
-            match u32::try_from(v) {
-                Ok(0) => Err(E::custom("expected a number of at least 1, found 0")),
-                Ok(n) => Ok(n),
-                Err(_) => Err(E::custom(format!("{v} is too large"))),
-            }
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u32, E> {
-            match u64::try_from(v) {
-                Ok(v) => self.visit_u64(v),
-                Err(_) => Err(E::custom(format!(
-                    "expected a number of at least 1, found {v}"
-                ))),
-            }
-        }
-    }
-    d.deserialize_u64(PositiveVisitor)
-}
-
 /// For serde's "unknown field/variant `x`, expected one of `a`, `b`" messages: the closest
 /// valid name, as a "did you mean" hint.
 pub(crate) fn unknown_name_hint(message: &str) -> Option<String> {

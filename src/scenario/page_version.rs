@@ -33,7 +33,8 @@ pub struct PageVersion {
     pub candidates: Vec<String>,
     /// The deploy of the worker controlling the page, if any.
     pub controller: Option<String>,
-    /// The network error when the document itself failed to load.
+    /// Why there is no page, when the navigation failed (Chromium's error page, or the
+    /// document's network error).
     pub load_error: Option<String>,
 }
 
@@ -85,7 +86,7 @@ impl PageVersion {
     /// A short human description: `v1 (document from service worker (cache "shell-v1"))`.
     pub fn describe(&self) -> String {
         if let Some(error) = &self.load_error {
-            return format!("no page: the document failed to load ({error})");
+            return format!("no page: {error}");
         }
         let mut out = match (self.candidates.as_slice(), &self.marker) {
             ([one], _) => one.clone(),
@@ -150,6 +151,25 @@ impl Scenario {
                 source: r.source(),
             }
         };
+        let order: Vec<String> = self.spec.deploys.iter().map(|d| d.name.clone()).collect();
+        // A failed navigation ends on Chromium's error page. Which document requests report
+        // what (`net::ERR_FAILED`, a second one `net::ERR_ABORTED`, one with neither) and in
+        // which order varied under load, so the page itself is the signal and the message
+        // names no network error (docs/chromium.md, "Events and their order").
+        let on_error_page = self.page.evaluate("location.protocol").await?
+            == serde_json::Value::String("chrome-error:".into());
+        if on_error_page {
+            let mut version = PageVersion::from_resources(
+                resource(&doc, None),
+                Vec::new(),
+                None,
+                None,
+                &order,
+            );
+            version.load_error = Some("the navigation ended on Chromium's error page".into());
+            self.note(format!("page shows {}", version.describe()));
+            return Ok(version);
+        }
         let doc_body = match doc.failed {
             Some(_) => None,
             None => self.page.response_body(&doc.request_id).await.ok(),
@@ -194,10 +214,12 @@ impl Scenario {
             }
         };
         let controller = self.controller().await?;
-        let order: Vec<String> = self.spec.deploys.iter().map(|d| d.name.clone()).collect();
         let mut version =
             PageVersion::from_resources(document, scripts, marker, controller, &order);
-        version.load_error = doc.failed.clone();
+        version.load_error = doc
+            .failed
+            .as_ref()
+            .map(|e| format!("the document failed to load ({e})"));
         self.note(format!("page shows {}", version.describe()));
         Ok(version)
     }

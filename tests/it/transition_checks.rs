@@ -92,7 +92,7 @@ fn cleanup_in_install_breaks_users_when_the_install_fails() {
         "broken-deploy-survives",
         Verdict::Fail,
         "a returning user lost the working app when the broken `v2` was deployed: the reload \
-         after its worker failed showed no page: the document failed to load (net::ERR_FAILED) \
+         after its worker failed showed no page: the navigation ended on Chromium's error page \
          (active worker: v1); v2's worker failed to install: ServiceWorker failed to handle \
          event (event.waitUntil Promise rejected); while it installed the server answered 404 \
          for /assets/chunk.0000dead.js",

@@ -159,13 +159,8 @@ impl Scenario {
         let on_error_page = self.page.evaluate("location.protocol").await?
             == serde_json::Value::String("chrome-error:".into());
         if on_error_page {
-            let mut version = PageVersion::from_resources(
-                resource(&doc, None),
-                Vec::new(),
-                None,
-                None,
-                &order,
-            );
+            let mut version =
+                PageVersion::from_resources(resource(&doc, None), Vec::new(), None, None, &order);
             version.load_error = Some("the navigation ended on Chromium's error page".into());
             self.note(format!("page shows {}", version.describe()));
             return Ok(version);

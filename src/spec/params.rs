@@ -53,18 +53,26 @@ pub fn url_paths<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Erro
     d.deserialize_seq(PathsVisitor)
 }
 
+/// `name` when the spec deploys it, else an error naming the parameter (`role: name`) and the
+/// deploys the spec has.
+fn named_deploy(spec: &Spec, role: &str, name: &str) -> Result<String, String> {
+    if spec.deploy(name).is_some() {
+        return Ok(name.to_string());
+    }
+    Err(format!(
+        "`{role}: {name}` names no deploy; the spec deploys {}",
+        spec.deploys
+            .iter()
+            .map(|d| format!("`{}`", d.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
 /// The deploy named by a single-deploy check's `deploy` parameter, or the spec's first.
 pub fn deploy_or_first(name: Option<&str>, spec: &Spec) -> Result<String, String> {
     match name {
-        Some(n) if spec.deploy(n).is_some() => Ok(n.to_string()),
-        Some(n) => Err(format!(
-            "`deploy: {n}` names no deploy; the spec deploys {}",
-            spec.deploys
-                .iter()
-                .map(|d| format!("`{}`", d.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        Some(n) => named_deploy(spec, "deploy", n),
         None => spec
             .deploys
             .first()
@@ -92,15 +100,7 @@ pub fn resolve_pair_as(
     spec: &Spec,
 ) -> Result<(String, String), String> {
     let pick = |name: Option<&str>, index: usize, role: &str| match name {
-        Some(n) if spec.deploy(n).is_some() => Ok(n.to_string()),
-        Some(n) => Err(format!(
-            "`{role}: {n}` names no deploy; the spec deploys {}",
-            spec.deploys
-                .iter()
-                .map(|d| format!("`{}`", d.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        Some(n) => named_deploy(spec, role, n),
         None => spec
             .deploys
             .get(index)

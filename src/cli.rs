@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::browser::{find_chromium, kill_all_launched, BrowserError, LaunchOptions};
+use crate::checks::CheckConfig;
 use crate::exit_codes;
 use crate::outcome::Verdict;
 use crate::report::{
@@ -149,7 +150,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
         Command::Init(args) => crate::init::main(&args.build_dir, Some(&args.output), args.force),
         Command::Schema => {
-            print!("{}", crate::spec::schema_json());
+            print!("{}", crate::spec::schema_json::<CheckConfig>());
             exit_codes::SUCCESS
         }
         Command::Run(args) => {
@@ -201,8 +202,10 @@ fn load_specs(paths: &[PathBuf]) -> Result<Vec<Spec>, i32> {
         eprint!("{}", e.render());
         exit_codes::USAGE_ERROR
     })?;
-    let (specs, errors): (Vec<_>, Vec<_>) =
-        files.iter().map(|f| load_spec(f)).partition(Result::is_ok);
+    let (specs, errors): (Vec<_>, Vec<_>) = files
+        .iter()
+        .map(|f| load_spec::<CheckConfig>(f))
+        .partition(Result::is_ok);
     if !errors.is_empty() {
         let errors: Vec<SpecError> = errors.into_iter().filter_map(Result::err).collect();
         for e in &errors {

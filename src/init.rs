@@ -1199,7 +1199,7 @@ mod tests {
             let file = out.path().join("swgate.yaml");
             write(&build, Some(&file), false)
                 .unwrap_or_else(|e| panic!("{}: {e}", build.display()));
-            if let Err(e) = crate::spec::load_spec(&file) {
+            if let Err(e) = crate::spec::load_spec::<crate::checks::CheckConfig>(&file) {
                 panic!(
                     "{}: {}\n{}",
                     build.display(),

@@ -12,7 +12,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::scenario::{Scenario, ScenarioError};
-use crate::spec::Spec;
+use crate::spec::{CheckEntry, CheckParams, Spec};
 
 use crate::outcome::Judgement;
 
@@ -89,6 +89,16 @@ macro_rules! define_checks {
                 match self {
                     $(CheckConfig::$variant(c) => c.validate(spec),)+
                 }
+            }
+
+            /// The configuration a spec entry was loaded with: specs are loaded with this type
+            /// (`load_spec::<CheckConfig>`), so anything else is a caller's bug.
+            pub fn of(entry: &CheckEntry) -> &CheckConfig {
+                entry
+                    .config
+                    .as_any()
+                    .downcast_ref()
+                    .expect("specs are loaded with `load_spec::<CheckConfig>`")
             }
 
             /// Runs the check in `scenario`: observe, then judge.
@@ -206,6 +216,18 @@ impl JsonSchema for CheckConfig {
     }
 }
 
+impl CheckParams for CheckConfig {
+    fn name(&self) -> &'static str {
+        CheckConfig::name(self)
+    }
+    fn validate(&self, spec: &Spec) -> Result<(), String> {
+        CheckConfig::validate(self, spec)
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 async fn run_one<C: Check>(c: &C, s: &mut Scenario) -> Result<Judgement, ScenarioError> {
     let observation = c.observe(s).await?;
     tracing::debug!("observation: {observation:?}");
@@ -275,5 +297,147 @@ impl<'de> Deserialize<'de> for CheckConfig {
             }
         }
         d.deserialize_any(CheckVisitor)
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    //! The shipped schema, generated from the spec grammar and this registry's parameter types.
+    use std::path::{Path, PathBuf};
+
+    use super::CheckConfig;
+
+    fn schema_json() -> String {
+        crate::spec::schema_json::<CheckConfig>()
+    }
+
+    const SHIPPED: &str = "specs/swgate-spec.schema.json";
+
+    fn repo() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn validator() -> jsonschema::Validator {
+        let schema: serde_json::Value = serde_json::from_str(&schema_json()).unwrap();
+        jsonschema::draft7::new(&schema).expect("the schema is valid draft-07")
+    }
+
+    /// The errors the schema finds in YAML `source`, one line each.
+    fn schema_errors(source: &str) -> Vec<String> {
+        let yaml: serde_json::Value = serde_yaml::from_str(source).expect("valid YAML");
+        validator()
+            .iter_errors(&yaml)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect()
+    }
+
+    fn bundled_specs() -> Vec<PathBuf> {
+        crate::spec::discover_spec_files(&[repo().join("specs")]).unwrap()
+    }
+
+    #[test]
+    fn shipped_schema_is_up_to_date() {
+        let shipped = std::fs::read_to_string(repo().join(SHIPPED)).unwrap_or_default();
+        assert!(
+            shipped == schema_json(),
+            "{SHIPPED} differs from `swgate schema`; regenerate it with\n    cargo run -- schema > {SHIPPED}"
+        );
+    }
+
+    #[test]
+    fn spec_discovery_skips_the_schema_file() {
+        let files = bundled_specs();
+        assert!(files.len() > 20, "{files:?}");
+        assert!(files
+            .iter()
+            .all(|f| f.extension().is_some_and(|e| e == "yaml")));
+    }
+
+    #[test]
+    fn every_bundled_spec_validates_and_names_the_schema() {
+        for file in bundled_specs() {
+            let source = std::fs::read_to_string(&file).unwrap();
+            assert_eq!(
+                source.lines().next(),
+                Some("# yaml-language-server: $schema=./swgate-spec.schema.json"),
+                "{}",
+                file.display()
+            );
+            let errors = schema_errors(&source);
+            assert!(errors.is_empty(), "{}: {errors:#?}", file.display());
+        }
+    }
+
+    #[test]
+    fn schema_rejects_what_the_loader_rejects() {
+        let head = "deploys: { v1: build-v1, v2: build-v2 }\n";
+        for (what, checks) in [
+            ("unknown check", "checks: [update-recoverz]"),
+            (
+                "unknown parameter",
+                "checks: [{ update-recovers: { reload: 2 } }]",
+            ),
+            (
+                "zero reloads",
+                "checks: [{ update-recovers: { reloads: 0 } }]",
+            ),
+            (
+                "negative count",
+                "checks: [{ kill-switch: { navigations: -1 } }]",
+            ),
+            ("missing action", "checks: [version-skew]"),
+            (
+                "action of two keys",
+                "checks: [{ update-prompt: { action: { click: a, eval: b } } }]",
+            ),
+            (
+                "two checks in one item",
+                "checks: [{ update-recovers: , caches-pruned: }]",
+            ),
+            ("empty checks", "checks: []"),
+            (
+                "bad severity",
+                "checks: [{ cache-as-database: { severity: loud } }]",
+            ),
+            (
+                "relative URL path",
+                "checks: [{ no-swr-on-auth: { path: api/user } }]",
+            ),
+            (
+                "zero timeout",
+                "checks: [{ navigation-timeout: { within: 0 } }]",
+            ),
+        ] {
+            let errors = schema_errors(&format!("{head}{checks}\n"));
+            assert!(!errors.is_empty(), "{what}: `{checks}` passed the schema");
+        }
+        for (what, spec) in [
+            (
+                "unknown top-level key",
+                "deploys: { v1: a }\nchekcs: [update-recovers]\n",
+            ),
+            (
+                "deploys as a list",
+                "deploys: [a, b]\nchecks: [update-recovers]\n",
+            ),
+            ("no deploys", "deploys: {}\nchecks: [update-recovers]\n"),
+            (
+                "unknown deploy key",
+                "deploys: { v1: { dir: a, mark: x } }\nchecks: [update-recovers]\n",
+            ),
+            (
+                "scheme-relative start",
+                "deploys: { v1: a }\nstart: //cdn/x\nchecks: [update-recovers]\n",
+            ),
+        ] {
+            assert!(!schema_errors(spec).is_empty(), "{what} passed the schema");
+        }
+    }
+
+    #[test]
+    fn schema_accepts_every_check_form() {
+        let spec = "deploys: { v1: a, v2: { dir: b, marker: two } }\nversion_marker: { selector: '#v' }\nheaders:\n  - path: /assets/*\n    set: { Cache-Control: no-cache }\n    deploy: v2\nchecks:\n  - caches-pruned\n  - caches-pruned:\n  - kill-switch: { navigations: 2 }\n  - version-skew: { action: { eval: 'import(\"/a.js\")' } }\n  - worker-durable: { requests: [/api/a] }\n  - runtime-cache-bounded: { url: '/img/{i}.png', count: 5 }\n  - navigation-timeout: { within: 2.5 }\n";
+        let errors = schema_errors(spec);
+        assert!(errors.is_empty(), "{errors:#?}");
     }
 }

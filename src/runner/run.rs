@@ -10,6 +10,7 @@ use futures::StreamExt;
 use tokio::sync::watch;
 
 use crate::browser::{BrowserError, BrowserSession, LaunchOptions};
+use crate::checks::CheckConfig;
 use crate::outcome::{Judgement, Verdict};
 use crate::server::{DeploySet, FixtureServer};
 use crate::spec::{CheckEntry, Spec};
@@ -158,7 +159,7 @@ pub async fn run(
     // Longest first: a scenario that mostly waits (wait-until idles ~40 s) started last would
     // be the whole run's tail. Results are still reported and returned in spec order.
     let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|i| std::cmp::Reverse(jobs[*i].2.config.expected_seconds()));
+    order.sort_by_key(|i| std::cmp::Reverse(CheckConfig::of(&jobs[*i].2).expected_seconds()));
     let jobs: Vec<(usize, Job)> = {
         let mut slots: Vec<Option<_>> = jobs.into_iter().map(Some).collect();
         order
@@ -268,7 +269,7 @@ async fn run_scenario(
         Err(e) => Ended::Judged(Err(e)),
         Ok(mut scenario) => {
             let ended = tokio::select! {
-                r = tokio::time::timeout(options.scenario_timeout, entry.config.run(&mut scenario)) => {
+                r = tokio::time::timeout(options.scenario_timeout, CheckConfig::of(entry).run(&mut scenario)) => {
                     r.map_or(Ended::TimedOut, Ended::Judged)
                 }
                 _ = cancel.cancelled() => Ended::Cancelled,

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use super::error::SpecError;
-use super::plan::{CheckEntry, Deploy, HeaderRule, Location, Spec, VersionMarker};
+use std::sync::Arc;
+
+use super::plan::{CheckEntry, CheckSet, Deploy, HeaderRule, Location, Spec, VersionMarker};
 use super::raw::{self, RawSpec, RawVersionMarker};
 use super::url::files_for_url_path;
 
@@ -38,23 +40,23 @@ pub fn discover_spec_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SpecError>
     Ok(files)
 }
 
-/// Reads and parses one spec file.
-pub fn load_spec(path: &Path) -> Result<Spec, SpecError> {
+/// Reads and parses one spec file, its `checks:` into `C` (the registry's `CheckConfig`).
+pub fn load_spec<C: CheckSet>(path: &Path) -> Result<Spec, SpecError> {
     let source = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    parse_spec(path, &source)
+    parse_spec::<C>(path, &source)
 }
 
 /// Parses spec text; relative deploy directories resolve against `path`'s directory.
-pub fn parse_spec(path: &Path, source: &str) -> Result<Spec, SpecError> {
+pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecError> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let base = std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf());
-    let raw: RawSpec = raw::with_base_dir(&base, || serde_yaml::from_str(source))
+    let raw: RawSpec<C> = raw::with_base_dir(&base, || serde_yaml::from_str(source))
         .map_err(|e| yaml_error(path, source, &e))?;
     let invalid = |position: Option<(usize, usize)>, message: String| {
         SpecError::invalid_at(path.to_path_buf(), source, position, message)
@@ -145,7 +147,7 @@ pub fn parse_spec(path: &Path, source: &str) -> Result<Spec, SpecError> {
                 .unwrap_or((1, 1));
             CheckEntry {
                 label: config.name().to_string(),
-                config,
+                config: Arc::new(config),
                 location: Location {
                     file: path.to_path_buf(),
                     line,
@@ -270,8 +272,36 @@ fn locate_list_items(source: &str, key: &str) -> Vec<(usize, usize)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
+    use std::any::Any;
+
     use super::*;
+    use crate::spec::CheckParams;
+
+    /// A stand-in for the registry's `CheckConfig`: the spec layer's tests cannot name checks.
+    /// A list item is a bare name or a one-key mapping; parameters are not looked at.
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+    #[serde(untagged)]
+    pub(crate) enum AnyCheck {
+        Bare(String),
+        WithParams(std::collections::BTreeMap<String, serde_json::Value>),
+    }
+
+    impl CheckParams for AnyCheck {
+        fn name(&self) -> &'static str {
+            let name = match self {
+                AnyCheck::Bare(n) => n.clone(),
+                AnyCheck::WithParams(m) => m.keys().next().cloned().unwrap_or_default(),
+            };
+            Box::leak(name.into_boxed_str())
+        }
+        fn validate(&self, _: &Spec) -> Result<(), String> {
+            Ok(())
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    }
 
     #[test]
     fn list_items_are_located() {
@@ -286,7 +316,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let path = root.join("specs/inline.yaml");
         let src = "name: demo\ndeploys:\n  v1: ../fixtures/apps/network-first/v1\n  v2:\n    dir: ../fixtures/apps/network-first/v2\n    marker: '2.0'\nversion_marker:\n  js: window.V\nheaders:\n  - path: /sw.js\n    set:\n      Cache-Control: no-cache\nchecks:\n  - update-recovers:\n      reloads: 2\n  - caches-pruned\n";
-        let spec = parse_spec(&path, src).unwrap();
+        let spec = parse_spec::<AnyCheck>(&path, src).unwrap();
         assert_eq!(spec.name, "demo");
         let deploys: Vec<_> = spec
             .deploys
@@ -331,10 +361,10 @@ mod tests {
         std::fs::write(dir.path().join("v1/sw.js"), "").unwrap();
         let path = dir.path().join("spec.yaml");
         let src = "deploys:\n  v1: v1\nstart: /about\nchecks:\n  - cache-as-database\n";
-        let spec = parse_spec(&path, src).unwrap_or_else(|e| panic!("{}", e.render()));
+        let spec = parse_spec::<AnyCheck>(&path, src).unwrap_or_else(|e| panic!("{}", e.render()));
         assert_eq!(spec.start, "/about");
         let missing = "deploys:\n  v1: v1\nstart: /contact\nchecks:\n  - cache-as-database\n";
-        let error = parse_spec(&path, missing).unwrap_err().render();
+        let error = parse_spec::<AnyCheck>(&path, missing).unwrap_err().render();
         assert!(
             error.contains("has no start page `/contact`")
                 && error.contains("contact and ")

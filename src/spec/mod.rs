@@ -17,7 +17,9 @@ pub use load::{discover_spec_files, load_spec, parse_spec};
 pub use params::{
     deploy_or_first, positive, positive_seconds, resolve_pair, resolve_pair_as, url_path, url_paths,
 };
-pub use plan::{CheckEntry, Deploy, HeaderRule, Location, Spec, VersionMarker};
+pub use plan::{
+    CheckEntry, CheckParams, CheckSet, Deploy, HeaderRule, Location, Spec, VersionMarker,
+};
 pub(crate) use raw::{one_key_of, one_key_schema, unknown_name_hint, UrlPath};
 pub(crate) use schema::schema_generator;
 pub use schema::schema_json;

@@ -1,9 +1,12 @@
 //! The typed plan a spec becomes: what the runner, server and checks consume.
 
+use std::any::Any;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use crate::checks::CheckConfig;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 
 /// A 1-based position in a spec file, kept for messages after parsing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,11 +87,29 @@ pub struct HeaderRule {
 /// A check as the spec asked for it, with where it was asked.
 #[derive(Debug, Clone)]
 pub struct CheckEntry {
-    /// The check and its parameters.
-    pub config: CheckConfig,
+    /// The check and its parameters, typed by the layer that defines checks.
+    pub config: Arc<dyn CheckParams>,
     /// How reports name this entry: the check's name, plus `@line` when the spec lists the
     /// same check more than once.
     pub label: String,
     /// Where the entry starts in the spec.
     pub location: Location,
 }
+
+/// What the spec layer needs of a check's parameters. The checks layer defines the types
+/// (`checks::CheckConfig`); the spec layer parses into them through [`CheckSet`] and keeps them
+/// behind this trait, so `spec` never names a check and no import runs against the flow.
+pub trait CheckParams: fmt::Debug + Send + Sync + 'static {
+    /// The check's spec name.
+    fn name(&self) -> &'static str;
+    /// Validates parameters that depend on the rest of the spec (deploy names, paths).
+    fn validate(&self, spec: &Spec) -> Result<(), String>;
+    /// For the layer that defined the type, to get it back.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// A type the `checks:` list parses into: one list item (a bare name or a one-key mapping),
+/// with a schema for `swgate schema`. Loading is generic over it; the plan is not.
+pub trait CheckSet: CheckParams + DeserializeOwned + JsonSchema + Sized {}
+
+impl<T: CheckParams + DeserializeOwned + JsonSchema> CheckSet for T {}

@@ -12,10 +12,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::de::DeserializeOwned;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
-
-use crate::checks::CheckConfig;
 
 thread_local! {
     static BASE_DIR: RefCell<Option<PathBuf>> = const { RefCell::new(None) };
@@ -69,7 +68,9 @@ fn normalize(path: &Path) -> PathBuf {
     title = "swgate spec",
     description = "One app under test: its deploys (build directories, in order) and the checks to run against them."
 )]
-pub(super) struct RawSpec {
+#[serde(bound(deserialize = "C: DeserializeOwned"))]
+#[schemars(rename = "RawSpec", bound = "C: JsonSchema")]
+pub(super) struct RawSpec<C> {
     /// Human name used in reports (default: the file name without `.yaml`).
     pub(super) name: Option<String>,
     /// Build directories in deploy order, relative to the spec file: the first is what a
@@ -91,7 +92,7 @@ pub(super) struct RawSpec {
     /// mapping of check name to its parameters.
     #[serde(deserialize_with = "non_empty_checks")]
     #[schemars(length(min = 1))]
-    pub(super) checks: Vec<CheckConfig>,
+    pub(super) checks: Vec<C>,
 }
 
 fn default_start() -> UrlPath {
@@ -102,10 +103,12 @@ fn default_service_worker() -> UrlPath {
     UrlPath("/sw.js".into())
 }
 
-fn non_empty_checks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<CheckConfig>, D::Error> {
-    struct ChecksVisitor;
-    impl<'de> Visitor<'de> for ChecksVisitor {
-        type Value = Vec<CheckConfig>;
+fn non_empty_checks<'de, D: Deserializer<'de>, C: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<C>, D::Error> {
+    struct ChecksVisitor<C>(std::marker::PhantomData<C>);
+    impl<'de, C: Deserialize<'de>> Visitor<'de> for ChecksVisitor<C> {
+        type Value = Vec<C>;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a list of checks, e.g. `- update-recovers`")
         }
@@ -122,7 +125,7 @@ fn non_empty_checks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<CheckConfig>,
             Ok(out)
         }
     }
-    d.deserialize_seq(ChecksVisitor)
+    d.deserialize_seq(ChecksVisitor(std::marker::PhantomData))
 }
 
 /// Deserializes a string and validates it *inside* the visitor: serde_yaml pins an error to

@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use swgate::checks::CheckConfig;
 use swgate::outcome::Verdict;
 use swgate::runner::{run, Cancel, Partition, RunSummary};
 use swgate::spec::load_spec;
@@ -31,7 +32,7 @@ fn the_same_app_twice_at_once_gives_the_same_verdicts() {
 
 #[test]
 fn a_partition_runs_its_share_of_the_scenarios() {
-    let spec = load_spec(&repo().join("specs/network-first.yaml")).unwrap();
+    let spec = load_spec::<CheckConfig>(&repo().join("specs/network-first.yaml")).unwrap();
     let mut opts = options();
     opts.partition = Some(Partition { index: 2, count: 2 });
     let runtime = tokio::runtime::Runtime::new().unwrap();

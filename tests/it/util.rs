@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use swgate::checks::CheckConfig;
 use swgate::outcome::Verdict;
 use swgate::runner::{run, Cancel, RunOptions, RunSummary, ScenarioResult};
 use swgate::spec::load_spec;
@@ -42,7 +43,9 @@ pub fn options() -> RunOptions {
 pub fn run_specs(paths: &[&str]) -> RunSummary {
     let specs: Vec<_> = paths
         .iter()
-        .map(|p| load_spec(&repo().join(p)).unwrap_or_else(|e| panic!("{}", e.render())))
+        .map(|p| {
+            load_spec::<CheckConfig>(&repo().join(p)).unwrap_or_else(|e| panic!("{}", e.render()))
+        })
         .collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

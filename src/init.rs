@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use crate::exit_codes;
+use crate::spec::{yaml_string, BuildFacts, Suggestion};
 
 /// Files larger than this are not read for source patterns (minified bundles stay well under).
 const MAX_READ_BYTES: u64 = 4 * 1024 * 1024;
@@ -148,8 +149,8 @@ pub struct InitPlan {
     pub uses_caches: bool,
     /// The checks to write.
     pub checks: Vec<PlannedCheck>,
-    /// Check names written as commented-out templates.
-    pub templates: Vec<&'static str>,
+    /// Commented-out templates (check name, lines), for parameters only the user knows.
+    pub templates: Vec<(&'static str, &'static [&'static str])>,
 }
 
 impl InitPlan {
@@ -345,8 +346,30 @@ pub fn scan(build_dir: &Path) -> Result<InitPlan, InitError> {
         checks: Vec::new(),
         templates: Vec::new(),
     };
-    plan.checks = choose_checks(&plan, &start_html);
-    plan.templates = choose_templates(&plan);
+    // Each check decides from the facts whether and how it applies (`Check::suggest`).
+    let facts = BuildFacts {
+        installed: plan.deploys[0].name.clone(),
+        next: plan.next_deploys().map(|d| d.name.clone()).collect(),
+        kill_switch: plan
+            .deploys
+            .iter()
+            .find(|d| d.role == DeployRole::KillSwitch)
+            .map(|d| d.name.clone()),
+        service_worker: plan.service_worker.clone(),
+        start: plan.start.clone(),
+        fetch_handler: plan.fetch_handler,
+        uses_caches: plan.uses_caches,
+        skew_asset: skew_asset(&plan, &start_html).map(str::to_owned),
+    };
+    for (name, suggestion) in crate::checks::suggestions(&facts) {
+        match suggestion {
+            Suggestion::Skip => {}
+            Suggestion::Write { params, why } => {
+                plan.checks.push(PlannedCheck { name, params, why })
+            }
+            Suggestion::Template(lines) => plan.templates.push((name, lines)),
+        }
+    }
     Ok(plan)
 }
 
@@ -583,170 +606,6 @@ fn skew_asset<'a>(plan: &'a InitPlan, start_html: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-fn choose_checks(plan: &InitPlan, start_html: &str) -> Vec<PlannedCheck> {
-    let mut checks = Vec::new();
-    let mut add = |name: &'static str, params: Vec<String>, why: String| {
-        checks.push(PlannedCheck { name, params, why });
-    };
-    let installed = &plan.deploys[0].name;
-    if let Some(next) = plan.next_deploys().next() {
-        let next = &next.name;
-        add(
-            "update-recovers",
-            vec![],
-            format!("`{next}` follows `{installed}`: a returning user on {installed} must reach {next} within a few reloads."),
-        );
-        add(
-            "caches-pruned",
-            vec![],
-            if plan.uses_caches {
-                format!("The worker uses Cache Storage: {installed}'s caches must be gone once {next}'s worker activates.")
-            } else {
-                format!("Whatever {installed}'s worker caches must be gone once {next}'s worker activates.")
-            },
-        );
-        let (why, target) = match skew_asset(plan, start_html) {
-            Some(asset) => (
-                format!("Hashed assets (e.g. `{asset}`) change name per deploy: a tab left open under {installed} must still get {installed}'s files after {next} is deployed. Replace the action with what your app loads later in a session (a lazy `import()`, a route change)."),
-                asset.to_string(),
-            ),
-            None => (
-                format!("A tab left open under {installed} must keep working after {next} is deployed. Replace the action with what your app does later in a session (a lazy `import()`, a route change)."),
-                plan.start.clone(),
-            ),
-        };
-        let js = format!(
-            "fetch('{target}').then((r) => {{ if (!r.ok) throw new Error('HTTP ' + r.status) }})"
-        );
-        add(
-            "version-skew",
-            vec!["action:".into(), format!("  eval: {}", yaml_string(&js))],
-            why,
-        );
-        add(
-            "sw-script-fresh",
-            vec![],
-            format!(
-                "`{}` and its imports must reach the next visit after a deploy, also behind a CDN.",
-                plan.service_worker
-            ),
-        );
-        if plan.fetch_handler {
-            add(
-                "navigation-network-path",
-                vec![],
-                format!("The worker handles `fetch`: with {installed} cached, the next navigation must still reach the server and show {next}."),
-            );
-        }
-    }
-    if let Some(kill) = plan
-        .deploys
-        .iter()
-        .find(|d| d.role == DeployRole::KillSwitch)
-    {
-        add(
-            "kill-switch",
-            vec![],
-            format!("`{}`'s worker calls `unregister()`: after it is deployed, a client of {installed} must end up with no worker and no caches.", kill.name),
-        );
-    }
-    if plan.fetch_handler {
-        add(
-            "navigation-timeout",
-            vec![],
-            "The worker handles `fetch`: with the network stalled, the page must still load from cache within 4 s.".into(),
-        );
-    }
-    if plan.uses_caches || checks.is_empty() {
-        checks.push(PlannedCheck {
-            name: "cache-as-database",
-            params: vec![],
-            why: "Every Cache Storage key must be a URL the app really serves, not data stored under a made-up URL.".into(),
-        });
-    }
-    checks
-}
-
-fn choose_templates(plan: &InitPlan) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if plan.next_deploys().next().is_some() {
-        out.push("update-prompt");
-    }
-    if plan.next_deploys().count() >= 2 {
-        out.push("broken-deploy-survives");
-    }
-    out.extend([
-        "wait-until",
-        "worker-durable",
-        "no-swr-on-auth",
-        "runtime-cache-bounded",
-    ]);
-    out
-}
-
-/// The commented-out template for a check whose parameters only the user knows, as lines
-/// under `checks:`.
-fn template(name: &str) -> &'static [&'static str] {
-    match name {
-        "update-prompt" => &[
-            "# If the app asks before updating, the waiting worker must be offered and the user's",
-            "# action must show N+1:",
-            "# - update-prompt:",
-            "#     action: { click: \"#reload\" }   # the button your update banner shows",
-        ],
-        "broken-deploy-survives" => &[
-            "# If a deploy in the middle is broken on purpose (its worker fails to install), the user",
-            "# must stay on the first, and the fixed one after it must reach them:",
-            "# - broken-deploy-survives: { from: FIRST, broken: BROKEN, fixed: FIXED }",
-        ],
-        "wait-until" => &[
-            "# Work the worker does after answering (inside `event.waitUntil`) must survive Chromium",
-            "# ending idle workers:",
-            "# - wait-until:",
-            "#     trigger: /api/refresh         # a request the page makes that starts background work",
-            "#     background: /data/feed.json   # what the worker then fetches and caches",
-        ],
-        "worker-durable" => &[
-            "# The page's requests must get the same answers when the worker is stopped between them",
-            "# (no state kept in worker globals):",
-            "# - worker-durable:",
-            "#     requests: [/api/visits, /api/visits]",
-        ],
-        "no-swr-on-auth" => &[
-            "# Per-user responses must follow the signed-in user and never be served stale:",
-            "# - no-swr-on-auth:",
-            "#     path: /api/user               # an endpoint whose answer depends on who is signed in",
-            "#     auth: cookie                  # or: authorization",
-        ],
-        "runtime-cache-bounded" => &[
-            "# Runtime caches must stay bounded, K distinct requests later:",
-            "# - runtime-cache-bounded:",
-            "#     url: /img/{i}.png             # a URL family the worker caches at runtime",
-            "#     count: 200",
-        ],
-        _ => &[],
-    }
-}
-
-/// Quotes `s` for YAML when a plain scalar would be misread.
-fn yaml_string(s: &str) -> String {
-    let keyword = matches!(
-        s.to_ascii_lowercase().as_str(),
-        "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~"
-    );
-    let plain = !s.is_empty()
-        && !keyword
-        && s.parse::<f64>().is_err()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-        && !s.starts_with('-');
-    if plain {
-        s.to_string()
-    } else {
-        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-    }
-}
-
 /// A name for the build after `name`: `v1` → `v2`, `dist` → `dist-next`.
 fn next_name(name: &str) -> String {
     let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
@@ -889,8 +748,8 @@ pub fn render(plan: &InitPlan, spec_dir: &Path) -> String {
             out,
             "  # Checks that need what only you know about the app: uncomment and fill in."
         );
-        for name in &plan.templates {
-            for line in template(name) {
+        for (_, lines) in &plan.templates {
+            for line in *lines {
                 let _ = writeln!(out, "  {line}");
             }
         }
@@ -1110,15 +969,18 @@ mod tests {
             [
                 "update-recovers",
                 "caches-pruned",
+                "kill-switch",
                 "version-skew",
                 "sw-script-fresh",
                 "navigation-network-path",
-                "kill-switch",
                 "navigation-timeout",
                 "cache-as-database",
             ]
         );
-        assert!(plan.templates.contains(&"broken-deploy-survives"));
+        assert!(plan
+            .templates
+            .iter()
+            .any(|(n, _)| *n == "broken-deploy-survives"));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{ConsoleEntry, ReloadRun, Scenario, ScenarioError, UpdateCheck};
-use crate::spec::Spec;
+use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -100,6 +100,17 @@ impl Check for BrokenDeploySurvives {
     const ABOUT: &'static str =
         "a broken N+1 worker leaves the user working on N, and the fixed N+2 reaches them";
     const EXPECTED_SECONDS: u32 = 5;
+
+    fn suggest(build: &BuildFacts) -> Suggestion {
+        if build.next.len() < 2 {
+            return Suggestion::Skip;
+        }
+        Suggestion::Template(&[
+            "# If a deploy in the middle is broken on purpose (its worker fails to install), the user",
+            "# must stay on the first, and the fixed one after it must reach them:",
+            "# - broken-deploy-survives: { from: FIRST, broken: BROKEN, fixed: FIXED }",
+        ])
+    }
 
     type Observation = Observation;
 

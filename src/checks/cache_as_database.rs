@@ -9,7 +9,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::scenario::{CachedEntry, Scenario, ScenarioError};
-use crate::spec::{strip_query, Spec};
+use crate::spec::{strip_query, Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -84,6 +84,16 @@ impl Check for CacheAsDatabase {
     const ABOUT: &'static str =
         "no Cache Storage key is data under a URL that no deploy file or server endpoint answers";
     const EXPECTED_SECONDS: u32 = 1;
+
+    fn suggest(build: &BuildFacts) -> Suggestion {
+        // Also the one check written when nothing else applies, so the spec runs as written.
+        let nothing_else =
+            build.next.is_empty() && build.kill_switch.is_none() && !build.fetch_handler;
+        if !build.uses_caches && !nothing_else {
+            return Suggestion::Skip;
+        }
+        Suggestion::bare("Every Cache Storage key must be a URL the app really serves, not data stored under a made-up URL.")
+    }
 
     type Observation = Observation;
 

@@ -9,7 +9,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::scenario::{CacheInfo, Scenario, ScenarioError};
-use crate::spec::Spec;
+use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -64,6 +64,17 @@ impl Check for CachesPruned {
     const ABOUT: &'static str =
         "after N+1's worker activates, no cache created by N's worker remains";
     const EXPECTED_SECONDS: u32 = 3;
+
+    fn suggest(build: &BuildFacts) -> Suggestion {
+        let (installed, Some(next)) = (&build.installed, build.next.first()) else {
+            return Suggestion::Skip;
+        };
+        Suggestion::bare(if build.uses_caches {
+            format!("The worker uses Cache Storage: {installed}'s caches must be gone once {next}'s worker activates.")
+        } else {
+            format!("Whatever {installed}'s worker caches must be gone once {next}'s worker activates.")
+        })
+    }
 
     type Observation = Observation;
 

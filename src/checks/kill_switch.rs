@@ -10,7 +10,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{CacheInfo, Scenario, ScenarioError, UpdateCheck};
-use crate::spec::Spec;
+use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -123,6 +123,13 @@ impl Check for KillSwitch {
     const ABOUT: &'static str =
         "after the kill-switch deploy, an existing client's origin is clean within R navigations";
     const EXPECTED_SECONDS: u32 = 5;
+
+    fn suggest(build: &BuildFacts) -> Suggestion {
+        let Some(kill) = &build.kill_switch else {
+            return Suggestion::Skip;
+        };
+        Suggestion::bare(format!("`{kill}`'s worker calls `unregister()`: after it is deployed, a client of {} must end up with no worker and no caches.", build.installed))
+    }
 
     type Observation = Observation;
 

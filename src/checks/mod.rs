@@ -1,34 +1,33 @@
-//! The checks: one trait, one file per check, and the registry that maps spec names to them.
+//! The checks: one file per check, listed once below, and the registry that maps spec names to
+//! them (`registry.rs`: the `Check` trait and what the list generates).
 
-mod broken_deploy_survives;
-mod cache_as_database;
-mod caches_pruned;
-mod kill_switch;
-mod navigation_network_path;
-mod navigation_timeout;
-mod no_swr_on_auth;
+#[macro_use]
 mod registry;
-mod runtime_cache_bounded;
-mod sw_script_fresh;
-mod update_prompt;
-mod update_recovers;
-mod version_skew;
-mod wait_until;
-mod worker_durable;
 
-pub use broken_deploy_survives::BrokenDeploySurvives;
-pub use cache_as_database::CacheAsDatabase;
-pub use caches_pruned::CachesPruned;
-pub use kill_switch::KillSwitch;
-pub use navigation_network_path::NavigationNetworkPath;
-pub use navigation_timeout::NavigationTimeout;
-pub use no_swr_on_auth::NoSwrOnAuth;
-pub(crate) use registry::check_schemas;
-pub use registry::{CheckConfig, CHECKS};
-pub use runtime_cache_bounded::RuntimeCacheBounded;
-pub use sw_script_fresh::SwScriptFresh;
-pub use update_prompt::UpdatePrompt;
-pub use update_recovers::UpdateRecovers;
-pub use version_skew::VersionSkew;
-pub use wait_until::WaitUntil;
-pub use worker_durable::WorkerDurable;
+pub(crate) use registry::Check;
+
+// What the generated dispatch names.
+use crate::outcome::Judgement;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::spec::{BuildFacts, CheckEntry, Spec, Suggestion};
+use schemars::SchemaGenerator;
+use serde::de::{self, MapAccess};
+
+// The registry: one line per check, in the order `swgate list`, `init` and reports show them.
+// Each check's name, description, expected duration and `init` suggestion live in its file.
+define_checks! {
+    UpdateRecovers(update_recovers),
+    CachesPruned(caches_pruned),
+    KillSwitch(kill_switch),
+    BrokenDeploySurvives(broken_deploy_survives),
+    UpdatePrompt(update_prompt),
+    VersionSkew(version_skew),
+    SwScriptFresh(sw_script_fresh),
+    NavigationNetworkPath(navigation_network_path),
+    NavigationTimeout(navigation_timeout),
+    RuntimeCacheBounded(runtime_cache_bounded),
+    NoSwrOnAuth(no_swr_on_auth),
+    WorkerDurable(worker_durable),
+    WaitUntil(wait_until),
+    CacheAsDatabase(cache_as_database),
+}

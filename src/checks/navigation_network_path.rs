@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{RequestRecord, Scenario, ScenarioError};
-use crate::spec::{strip_query, Spec};
+use crate::spec::{strip_query, Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -55,6 +55,16 @@ impl Check for NavigationNetworkPath {
     const ABOUT: &'static str =
         "with N cached and N+1 deployed, the next navigation reaches the server and shows N+1";
     const EXPECTED_SECONDS: u32 = 2;
+
+    fn suggest(build: &BuildFacts) -> Suggestion {
+        let (installed, Some(next)) = (&build.installed, build.next.first()) else {
+            return Suggestion::Skip;
+        };
+        if !build.fetch_handler {
+            return Suggestion::Skip;
+        }
+        Suggestion::bare(format!("The worker handles `fetch`: with {installed} cached, the next navigation must still reach the server and show {next}."))
+    }
 
     type Observation = Observation;
 

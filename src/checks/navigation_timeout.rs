@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::scenario::{HoldRule, Scenario, ScenarioError, Stall};
-use crate::spec::Spec;
+use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -78,6 +78,13 @@ impl Check for NavigationTimeout {
     const ABOUT: &'static str =
         "with the start page's network stalled (no headers, or a stalled body), the page loads from cache within T";
     const EXPECTED_SECONDS: u32 = 9;
+
+    fn suggest(build: &BuildFacts) -> Suggestion {
+        if !build.fetch_handler {
+            return Suggestion::Skip;
+        }
+        Suggestion::bare("The worker handles `fetch`: with the network stalled, the page must still load from cache within 4 s.")
+    }
 
     type Observation = Observation;
 

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{PageFetch, Scenario, ScenarioError, UserFrom, SESSION_COOKIE};
-use crate::spec::Spec;
+use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -99,6 +99,15 @@ impl Check for NoSwrOnAuth {
     const ABOUT: &'static str =
         "per-user responses follow the signed-in user and are never stale (no shared stale-while-revalidate)";
     const EXPECTED_SECONDS: u32 = 2;
+
+    fn suggest(_: &BuildFacts) -> Suggestion {
+        Suggestion::Template(&[
+            "# Per-user responses must follow the signed-in user and never be served stale:",
+            "# - no-swr-on-auth:",
+            "#     path: /api/user               # an endpoint whose answer depends on who is signed in",
+            "#     auth: cookie                  # or: authorization",
+        ])
+    }
 
     type Observation = Observation;
 

@@ -1,8 +1,9 @@
-//! The `Check` trait and the registry: spec name → check, parsed from YAML.
+//! The `Check` trait and the registry machinery: spec name → check, parsed from YAML.
 //!
-//! Every check is listed once, in [`define_checks!`] below, which generates the enum, its
-//! name/validate/run dispatch, the spec parser's name lookup, and each check's parameter
-//! schema (for `swgate schema` and the `swgate list` table).
+//! The list of checks is one `define_checks!` line per check in `checks/mod.rs`; the macro
+//! declares each check's module and generates the enum, its name/validate/run dispatch, the
+//! spec parser's name lookup, each check's parameter schema (for `swgate schema` and the
+//! `swgate list` table) and `init`'s suggestions.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -12,7 +13,9 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::scenario::{Scenario, ScenarioError};
-use crate::spec::{CheckEntry, CheckParams, Spec};
+use crate::spec::{BuildFacts, CheckParams, Spec, Suggestion};
+
+use super::{check_schemas, CheckConfig, CHECKS};
 
 use crate::outcome::Judgement;
 
@@ -38,23 +41,42 @@ pub(crate) trait Check {
 
     /// Decides pass or fail from the observation.
     fn judge(&self, observation: &Self::Observation) -> Judgement;
+
+    /// What `swgate init` writes for a build with these facts: the check with why it applies
+    /// there, a commented-out template, or nothing. Required, so a new check decides.
+    fn suggest(build: &BuildFacts) -> Suggestion;
 }
 
+/// Declares every check (its module and re-export) and generates the dispatch over them;
+/// invoked once, in `checks/mod.rs`.
 macro_rules! define_checks {
     ($($variant:ident($module:ident),)+) => {
+        $(
+            mod $module;
+            pub use $module::$variant;
+        )+
+
+        /// What `swgate init` writes for a build, check by check in registry order.
+        pub fn suggestions(build: &BuildFacts) -> Vec<(&'static str, Suggestion)> {
+            vec![$((
+                <$variant as Check>::NAME,
+                <$variant as Check>::suggest(build),
+            )),+]
+        }
+
         /// Name and one-line description of every check, in registry order.
         pub const CHECKS: &[(&str, &str)] = &[$((
-            <super::$module::$variant as Check>::NAME,
-            <super::$module::$variant as Check>::ABOUT,
+            <crate::checks::$module::$variant as Check>::NAME,
+            <crate::checks::$module::$variant as Check>::ABOUT,
         )),+];
 
         /// Every check's name, description and parameter schema, in registry order; the
         /// parameter schemas are references into `generator`'s definitions.
-        pub(crate) fn check_schemas(generator: &mut SchemaGenerator) -> Vec<CheckSchema> {
-            vec![$(CheckSchema {
-                name: <super::$module::$variant as Check>::NAME,
-                about: <super::$module::$variant as Check>::ABOUT,
-                params: generator.subschema_for::<super::$module::$variant>(),
+        pub(crate) fn check_schemas(generator: &mut SchemaGenerator) -> Vec<registry::CheckSchema> {
+            vec![$(registry::CheckSchema {
+                name: <crate::checks::$module::$variant as Check>::NAME,
+                about: <crate::checks::$module::$variant as Check>::ABOUT,
+                params: generator.subschema_for::<crate::checks::$module::$variant>(),
             }),+]
         }
 
@@ -63,7 +85,7 @@ macro_rules! define_checks {
         pub enum CheckConfig {
             $(
                 #[doc = concat!("The `", stringify!($variant), "` check.")]
-                $variant(super::$module::$variant),
+                $variant(crate::checks::$module::$variant),
             )+
         }
 
@@ -71,7 +93,7 @@ macro_rules! define_checks {
             /// The check's spec name.
             pub fn name(&self) -> &'static str {
                 match self {
-                    $(CheckConfig::$variant(_) => <super::$module::$variant as Check>::NAME,)+
+                    $(CheckConfig::$variant(_) => <crate::checks::$module::$variant as Check>::NAME,)+
                 }
             }
 
@@ -79,7 +101,7 @@ macro_rules! define_checks {
             pub fn expected_seconds(&self) -> u32 {
                 match self {
                     $(CheckConfig::$variant(_) => {
-                        <super::$module::$variant as Check>::EXPECTED_SECONDS
+                        <crate::checks::$module::$variant as Check>::EXPECTED_SECONDS
                     })+
                 }
             }
@@ -107,7 +129,7 @@ macro_rules! define_checks {
                 scenario: &mut Scenario,
             ) -> Result<Judgement, ScenarioError> {
                 match self {
-                    $(CheckConfig::$variant(c) => run_one(c, scenario).await,)+
+                    $(CheckConfig::$variant(c) => registry::run_one(c, scenario).await,)+
                 }
             }
 
@@ -116,33 +138,14 @@ macro_rules! define_checks {
                 params: Option<&mut A>,
             ) -> Result<Self, A::Error> {
                 $(
-                    if name == <super::$module::$variant as Check>::NAME {
-                        return Ok(CheckConfig::$variant(params_or_default(params)?));
+                    if name == <crate::checks::$module::$variant as Check>::NAME {
+                        return Ok(CheckConfig::$variant(registry::params_or_default(params)?));
                     }
                 )+
-                Err(de::Error::custom(unknown_check(name)))
+                Err(de::Error::custom(registry::unknown_check(name)))
             }
         }
     };
-}
-
-// The registry: one line per check, in the order `swgate list` and reports show them. Each
-// check's name, description and expected duration live in its own file.
-define_checks! {
-    UpdateRecovers(update_recovers),
-    CachesPruned(caches_pruned),
-    KillSwitch(kill_switch),
-    BrokenDeploySurvives(broken_deploy_survives),
-    UpdatePrompt(update_prompt),
-    VersionSkew(version_skew),
-    SwScriptFresh(sw_script_fresh),
-    NavigationNetworkPath(navigation_network_path),
-    NavigationTimeout(navigation_timeout),
-    RuntimeCacheBounded(runtime_cache_bounded),
-    NoSwrOnAuth(no_swr_on_auth),
-    WorkerDurable(worker_durable),
-    WaitUntil(wait_until),
-    CacheAsDatabase(cache_as_database),
 }
 
 /// One registry entry as `swgate schema` and `swgate list` see it.
@@ -228,7 +231,7 @@ impl CheckParams for CheckConfig {
     }
 }
 
-async fn run_one<C: Check>(c: &C, s: &mut Scenario) -> Result<Judgement, ScenarioError> {
+pub(super) async fn run_one<C: Check>(c: &C, s: &mut Scenario) -> Result<Judgement, ScenarioError> {
     let observation = c.observe(s).await?;
     tracing::debug!("observation: {observation:?}");
     Ok(c.judge(&observation))
@@ -236,7 +239,7 @@ async fn run_one<C: Check>(c: &C, s: &mut Scenario) -> Result<Judgement, Scenari
 
 /// A check's parameters: the mapping given, or the defaults for a bare name (`- caches-pruned`)
 /// or an empty value (`- caches-pruned:`).
-fn params_or_default<'de, A: MapAccess<'de>, T: Deserialize<'de> + Default>(
+pub(super) fn params_or_default<'de, A: MapAccess<'de>, T: Deserialize<'de> + Default>(
     params: Option<&mut A>,
 ) -> Result<T, A::Error> {
     match params {
@@ -245,7 +248,7 @@ fn params_or_default<'de, A: MapAccess<'de>, T: Deserialize<'de> + Default>(
     }
 }
 
-fn unknown_check(name: &str) -> String {
+pub(super) fn unknown_check(name: &str) -> String {
     format!(
         "unknown check `{name}`, expected one of {}",
         CHECKS

@@ -14,7 +14,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
 use crate::scenario::{Scenario, ScenarioError, UrlPattern};
-use crate::spec::Spec;
+use crate::spec::{Spec, BuildFacts, Suggestion};
 use crate::timeline::{human_bytes, TimelineEvent};
 
 use super::registry::Check;
@@ -149,6 +149,15 @@ impl Check for RuntimeCacheBounded {
     const ABOUT: &'static str =
         "K distinct runtime requests later, every cache and the origin's Cache Storage usage stay within limits";
     const EXPECTED_SECONDS: u32 = 7;
+
+    fn suggest(_: &BuildFacts) -> Suggestion {
+        Suggestion::Template(&[
+            "# Runtime caches must stay bounded, K distinct requests later:",
+            "# - runtime-cache-bounded:",
+            "#     url: /img/{i}.png             # a URL family the worker caches at runtime",
+            "#     count: 200",
+        ])
+    }
 
     type Observation = Observation;
 

@@ -11,7 +11,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{shared_ttl, Scenario, ScenarioError, VersionStatus, WAITING_GRACE};
-use crate::spec::{strip_query, Spec};
+use crate::spec::{strip_query, Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -108,6 +108,16 @@ impl Check for SwScriptFresh {
     const ABOUT: &'static str =
         "the worker script and its imports reach the next navigation after a deploy, also behind a CDN";
     const EXPECTED_SECONDS: u32 = 5;
+
+    fn suggest(build: &BuildFacts) -> Suggestion {
+        if build.next.is_empty() {
+            return Suggestion::Skip;
+        }
+        Suggestion::bare(format!(
+            "`{}` and its imports must reach the next visit after a deploy, also behind a CDN.",
+            build.service_worker
+        ))
+    }
 
     type Observation = Observation;
 

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::scenario::{
     ActionOutcome, PageAction, Scenario, ScenarioError, UpdateCheck, VersionStatus, WAITING_GRACE,
 };
-use crate::spec::Spec;
+use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -96,6 +96,18 @@ impl Check for UpdatePrompt {
     const ABOUT: &'static str =
         "a waiting N+1 is offered to the open page, and the user's action activates and shows it";
     const EXPECTED_SECONDS: u32 = 6;
+
+    fn suggest(build: &BuildFacts) -> Suggestion {
+        if build.next.is_empty() {
+            return Suggestion::Skip;
+        }
+        Suggestion::Template(&[
+            "# If the app asks before updating, the waiting worker must be offered and the user's",
+            "# action must show N+1:",
+            "# - update-prompt:",
+            "#     action: { click: \"#reload\" }   # the button your update banner shows",
+        ])
+    }
 
     type Observation = Observation;
 

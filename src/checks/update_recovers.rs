@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{ReloadRun, Scenario, ScenarioError, UpdateCheck};
-use crate::spec::Spec;
+use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -67,6 +67,13 @@ impl Check for UpdateRecovers {
     const ABOUT: &'static str =
         "a returning user on N reaches N+1 within R reloads of N+1 being deployed";
     const EXPECTED_SECONDS: u32 = 6;
+
+    fn suggest(build: &BuildFacts) -> Suggestion {
+        let (installed, Some(next)) = (&build.installed, build.next.first()) else {
+            return Suggestion::Skip;
+        };
+        Suggestion::bare(format!("`{next}` follows `{installed}`: a returning user on {installed} must reach {next} within a few reloads."))
+    }
 
     type Observation = Observation;
 

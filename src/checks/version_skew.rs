@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::scenario::{
     ActionOutcome, NetworkLog, NetworkRequest, PageAction, Scenario, ScenarioError, ScenarioPage,
 };
-use crate::spec::Spec;
+use crate::spec::{Spec, BuildFacts, Suggestion, yaml_string};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -101,6 +101,29 @@ impl Check for VersionSkew {
     const ABOUT: &'static str =
         "around a deploy, reloads never mix N and N+1, and a page left open under N keeps working";
     const EXPECTED_SECONDS: u32 = 5;
+
+    fn suggest(build: &BuildFacts) -> Suggestion {
+        let (installed, Some(next)) = (&build.installed, build.next.first()) else {
+            return Suggestion::Skip;
+        };
+        let (why, target) = match &build.skew_asset {
+            Some(asset) => (
+                format!("Hashed assets (e.g. `{asset}`) change name per deploy: a tab left open under {installed} must still get {installed}'s files after {next} is deployed. Replace the action with what your app loads later in a session (a lazy `import()`, a route change)."),
+                asset.clone(),
+            ),
+            None => (
+                format!("A tab left open under {installed} must keep working after {next} is deployed. Replace the action with what your app does later in a session (a lazy `import()`, a route change)."),
+                build.start.clone(),
+            ),
+        };
+        let js = format!(
+            "fetch('{target}').then((r) => {{ if (!r.ok) throw new Error('HTTP ' + r.status) }})"
+        );
+        Suggestion::Write {
+            params: vec!["action:".into(), format!("  eval: {}", yaml_string(&js))],
+            why,
+        }
+    }
 
     type Observation = Observation;
 

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use crate::scenario::{HoldEnd, HoldRule, Scenario, ScenarioError, Stall};
-use crate::spec::Spec;
+use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -99,6 +99,16 @@ impl Check for WaitUntil {
     const ABOUT: &'static str =
         "work the worker does after answering survives Chromium ending idle workers";
     const EXPECTED_SECONDS: u32 = 40;
+
+    fn suggest(_: &BuildFacts) -> Suggestion {
+        Suggestion::Template(&[
+            "# Work the worker does after answering (inside `event.waitUntil`) must survive Chromium",
+            "# ending idle workers:",
+            "# - wait-until:",
+            "#     trigger: /api/refresh         # a request the page makes that starts background work",
+            "#     background: /data/feed.json   # what the worker then fetches and caches",
+        ])
+    }
 
     type Observation = Observation;
 

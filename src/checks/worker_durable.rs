@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{PageFetch, Scenario, ScenarioError};
-use crate::spec::Spec;
+use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -55,6 +55,15 @@ impl Check for WorkerDurable {
     const ABOUT: &'static str =
         "the page's requests get the same answers when the worker is stopped between them";
     const EXPECTED_SECONDS: u32 = 3;
+
+    fn suggest(_: &BuildFacts) -> Suggestion {
+        Suggestion::Template(&[
+            "# The page's requests must get the same answers when the worker is stopped between them",
+            "# (no state kept in worker globals):",
+            "# - worker-durable:",
+            "#     requests: [/api/visits, /api/visits]",
+        ])
+    }
 
     type Observation = Observation;
 

@@ -10,6 +10,7 @@ mod params;
 mod plan;
 mod raw;
 mod schema;
+mod suggest;
 mod url;
 
 pub use error::SpecError;
@@ -23,4 +24,5 @@ pub use plan::{
 pub(crate) use raw::{one_key_of, one_key_schema, unknown_name_hint, UrlPath};
 pub(crate) use schema::schema_generator;
 pub use schema::schema_json;
+pub use suggest::{yaml_string, BuildFacts, Suggestion};
 pub use url::{files_for_url_path, strip_query};

@@ -1,0 +1,72 @@
+//! What `swgate init` learned of a build, and what a check says it wants written for it.
+//!
+//! `init` sits above the checks in the flow and scans builds; each check decides from these
+//! facts whether it applies, why, and with which parameters (`Check::suggest`). The types live
+//! here, below both, so neither imports the other's internals.
+
+/// Facts `init` found in the given build and its sibling builds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildFacts {
+    /// The deploy a returning user installed (N).
+    pub installed: String,
+    /// The update deploys after it (N+1, N+2, ...), in deploy order; no kill switch.
+    pub next: Vec<String>,
+    /// The deploy whose worker unregisters itself, if any.
+    pub kill_switch: Option<String>,
+    /// URL path of the service-worker script.
+    pub service_worker: String,
+    /// URL path of the start page.
+    pub start: String,
+    /// Whether the worker (or a script it imports) handles `fetch`.
+    pub fetch_handler: bool,
+    /// Whether the worker uses Cache Storage.
+    pub uses_caches: bool,
+    /// A hashed file a tab left open under N would ask for later (a lazy chunk, else any
+    /// hashed script or file), if the build has one.
+    pub skew_asset: Option<String>,
+}
+
+/// What a check asks `init` to write for a build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Suggestion {
+    /// Nothing: the check does not apply to this build.
+    Skip,
+    /// The check, written active.
+    Write {
+        /// Parameters as `key: value` YAML lines under the check (empty for a bare name).
+        params: Vec<String>,
+        /// One sentence for the comment above it: why it applies to this build.
+        why: String,
+    },
+    /// A commented-out template, as lines under `checks:`, for parameters only the user knows.
+    Template(&'static [&'static str]),
+}
+
+impl Suggestion {
+    /// The check, written active with default parameters.
+    pub fn bare(why: impl Into<String>) -> Self {
+        Suggestion::Write {
+            params: Vec::new(),
+            why: why.into(),
+        }
+    }
+}
+
+/// Quotes `s` for YAML when a plain scalar would be misread.
+pub fn yaml_string(s: &str) -> String {
+    let keyword = matches!(
+        s.to_ascii_lowercase().as_str(),
+        "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "~"
+    );
+    let plain = !s.is_empty()
+        && !keyword
+        && s.parse::<f64>().is_err()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        && !s.starts_with('-');
+    if plain {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}

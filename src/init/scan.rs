@@ -1,0 +1,301 @@
+//! Walking a build directory and its siblings into an [`InitPlan`]: files, start page,
+//! deploys in release order, and the facts each check's suggestion is made from.
+
+use std::cmp::Ordering;
+use std::path::{Component, Path, PathBuf};
+
+use crate::spec::{BuildFacts, Suggestion};
+
+use super::heuristics::{find_service_worker, listens_for, looks_hashed, worker_sources};
+use super::{DeployRole, InitError, InitPlan, PlannedCheck, PlannedDeploy};
+
+/// Files larger than this are not read for source patterns (minified bundles stay well under).
+pub(super) const MAX_READ_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A build directory holding more files than this is scanned only this far.
+pub(super) const MAX_FILES: usize = 20_000;
+
+/// One build directory's files, as URL paths, with the text of the readable ones.
+pub(super) struct BuildFiles {
+    /// `(url path, absolute file)` in path order.
+    files: Vec<(String, PathBuf)>,
+}
+
+impl BuildFiles {
+    pub(super) fn read(dir: &Path) -> Result<Self, InitError> {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(current) = stack.pop() {
+            let entries = std::fs::read_dir(&current).map_err(|source| InitError::Io {
+                action: "read",
+                path: current.clone(),
+                source,
+            })?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                // Dot directories and dependencies are not what the server serves to users.
+                if name.starts_with('.') || name == "node_modules" {
+                    continue;
+                }
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                if kind.is_dir() {
+                    stack.push(path);
+                } else if kind.is_file() && files.len() < MAX_FILES {
+                    let rel = path.strip_prefix(dir).unwrap_or(&path);
+                    files.push((url_path_of(rel), path));
+                }
+            }
+        }
+        files.sort();
+        Ok(BuildFiles { files })
+    }
+
+    pub(super) fn text(&self, url: &str) -> Option<String> {
+        let (_, file) = self.files.iter().find(|(u, _)| u == url)?;
+        read_small(file)
+    }
+
+    pub(super) fn has(&self, url: &str) -> bool {
+        self.files.iter().any(|(u, _)| u == url)
+    }
+
+    pub(super) fn with_ext<'a>(
+        &'a self,
+        exts: &'a [&str],
+    ) -> impl Iterator<Item = &'a (String, PathBuf)> {
+        self.files.iter().filter(move |(u, _)| {
+            Path::new(u)
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| exts.contains(&e))
+        })
+    }
+}
+
+pub(super) fn read_small(file: &Path) -> Option<String> {
+    let meta = std::fs::metadata(file).ok()?;
+    if meta.len() > MAX_READ_BYTES {
+        return None;
+    }
+    String::from_utf8(std::fs::read(file).ok()?).ok()
+}
+
+pub(super) fn url_path_of(rel: &Path) -> String {
+    let parts: Vec<String> = rel
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(p) => Some(p.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
+/// Scans `build_dir` and its siblings into a plan.
+pub fn scan(build_dir: &Path) -> Result<InitPlan, InitError> {
+    let meta = std::fs::metadata(build_dir).map_err(|_| InitError::MissingDir {
+        path: build_dir.to_path_buf(),
+    })?;
+    if !meta.is_dir() {
+        return Err(InitError::NotADir {
+            path: build_dir.to_path_buf(),
+        });
+    }
+    let dir = build_dir.canonicalize().map_err(|source| InitError::Io {
+        action: "read",
+        path: build_dir.to_path_buf(),
+        source,
+    })?;
+    let build = BuildFiles::read(&dir)?;
+    let start =
+        find_start_page(&build).ok_or_else(|| InitError::NoStartPage { dir: dir.clone() })?;
+    let (service_worker, evidence) = find_service_worker(&build, &dir)?;
+    let worker_text = worker_sources(&build, &service_worker);
+    let fetch_handler = listens_for(&worker_text, "fetch");
+    let uses_caches = worker_text.contains("caches.");
+    let hashed_assets: Vec<String> = build
+        .files
+        .iter()
+        .filter(|(u, _)| u != &service_worker && looks_hashed(u))
+        .map(|(u, _)| u.clone())
+        .collect();
+    let start_html = build.text(&start_file(&start)).unwrap_or_default();
+
+    let name_of = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "build".into())
+    };
+    let own_name = name_of(&dir);
+    let mut deploys = vec![PlannedDeploy {
+        name: own_name.clone(),
+        dir: dir.clone(),
+        role: DeployRole::Installed,
+    }];
+    let mut older = Vec::new();
+    let mut kills = Vec::new();
+    if let Some(parent) = dir.parent() {
+        let mut siblings: Vec<PathBuf> = std::fs::read_dir(parent)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|e| e.path())
+                    .filter(|p| p != &dir && !name_of(p).starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default();
+        siblings.sort_by(|a, b| natural_cmp(&name_of(a), &name_of(b)));
+        for sibling in siblings {
+            let name = name_of(&sibling);
+            let worker = read_small(&sibling.join(service_worker.trim_start_matches('/')));
+            let has_start = sibling
+                .join(start_file(&start).trim_start_matches('/'))
+                .is_file();
+            if !has_start {
+                continue;
+            }
+            if worker
+                .as_deref()
+                .is_some_and(|w| w.contains(".unregister("))
+            {
+                kills.push(PlannedDeploy {
+                    name,
+                    dir: sibling,
+                    role: DeployRole::KillSwitch,
+                });
+                continue;
+            }
+            // A sibling is another build of the same app when it serves the same worker path
+            // or is named like this one (`v1`/`v2-broken`); `public/` next to `build/` is not.
+            if worker.is_none() && name_family(&name) != name_family(&own_name) {
+                continue;
+            }
+            if natural_cmp(&name, &own_name) == Ordering::Less {
+                older.push(name);
+            } else {
+                deploys.push(PlannedDeploy {
+                    name,
+                    dir: sibling,
+                    role: DeployRole::Next,
+                });
+            }
+        }
+    }
+    // The kill switch goes last: `kill-switch` takes the last deploy by default, and the
+    // update checks take the first two.
+    deploys.extend(kills);
+    // The app's name is the directory holding its builds (`my-app/dist`, `app/v1`).
+    let name = dir.parent().map(name_of).unwrap_or(own_name);
+
+    let mut plan = InitPlan {
+        name,
+        start,
+        service_worker,
+        evidence,
+        deploys,
+        older,
+        hashed_assets,
+        fetch_handler,
+        uses_caches,
+        checks: Vec::new(),
+        templates: Vec::new(),
+    };
+    // Each check decides from the facts whether and how it applies (`Check::suggest`).
+    let facts = BuildFacts {
+        installed: plan.deploys[0].name.clone(),
+        next: plan.next_deploys().map(|d| d.name.clone()).collect(),
+        kill_switch: plan
+            .deploys
+            .iter()
+            .find(|d| d.role == DeployRole::KillSwitch)
+            .map(|d| d.name.clone()),
+        service_worker: plan.service_worker.clone(),
+        start: plan.start.clone(),
+        fetch_handler: plan.fetch_handler,
+        uses_caches: plan.uses_caches,
+        skew_asset: skew_asset(&plan, &start_html).map(str::to_owned),
+    };
+    for (name, suggestion) in crate::checks::suggestions(&facts) {
+        match suggestion {
+            Suggestion::Skip => {}
+            Suggestion::Write { params, why } => {
+                plan.checks.push(PlannedCheck { name, params, why })
+            }
+            Suggestion::Template(lines) => plan.templates.push((name, lines)),
+        }
+    }
+    Ok(plan)
+}
+
+pub(super) fn start_file(start: &str) -> String {
+    if start.ends_with('/') {
+        format!("{start}index.html")
+    } else {
+        start.to_string()
+    }
+}
+
+pub(super) fn find_start_page(build: &BuildFiles) -> Option<String> {
+    if build.has("/index.html") {
+        return Some("/".into());
+    }
+    build
+        .with_ext(&["html"])
+        .map(|(u, _)| u.clone())
+        .find(|u| u.matches('/').count() == 1)
+}
+
+/// The part of a directory name before its first digit (`v` for `v1` and `v2-missing`).
+pub(super) fn name_family(name: &str) -> &str {
+    &name[..name
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(name.len())]
+}
+
+/// Orders `v2` before `v10`: runs of digits compare as numbers.
+pub(super) fn natural_cmp(a: &str, b: &str) -> Ordering {
+    fn chunks(s: &str) -> Vec<(bool, String)> {
+        let mut out: Vec<(bool, String)> = Vec::new();
+        for c in s.chars() {
+            let digit = c.is_ascii_digit();
+            match out.last_mut() {
+                Some((d, text)) if *d == digit => text.push(c),
+                _ => out.push((digit, c.to_string())),
+            }
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for (x, y) in ca.iter().zip(&cb) {
+        let ord = match (x.0, y.0) {
+            (true, true) => {
+                let (nx, ny) = (x.1.trim_start_matches('0'), y.1.trim_start_matches('0'));
+                nx.len().cmp(&ny.len()).then_with(|| nx.cmp(ny))
+            }
+            _ => x.1.cmp(&y.1),
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
+}
+
+/// The asset a tab left open under N asks for later: a hashed script the start page does not
+/// load itself (likely a lazy chunk), else any hashed script, else any hashed file.
+pub(super) fn skew_asset<'a>(plan: &'a InitPlan, start_html: &str) -> Option<&'a str> {
+    let scripts = || {
+        plan.hashed_assets
+            .iter()
+            .filter(|a| a.ends_with(".js") || a.ends_with(".mjs"))
+    };
+    scripts()
+        .find(|a| !start_html.contains(a.trim_start_matches('/')))
+        .or_else(|| scripts().next())
+        .or_else(|| plan.hashed_assets.first())
+        .map(String::as_str)
+}

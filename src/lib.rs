@@ -22,7 +22,7 @@ pub mod server;
 pub mod spec;
 pub mod timeline;
 
-pub use cli::exit_code;
+pub use runner::exit_code;
 
 /// Runs swgate with these command-line arguments (program name first) and returns the exit
 /// code; `main` only calls this.

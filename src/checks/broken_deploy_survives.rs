@@ -13,7 +13,7 @@ use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::resolve_pair_as;
+use crate::spec::{resolve_transition, DeployRef};
 
 /// Parameters of `broken-deploy-survives`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -24,11 +24,14 @@ use crate::spec::resolve_pair_as;
 )]
 pub struct BrokenDeploySurvives {
     /// The deploy the user installed (N; default: the first).
-    pub from: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub from: DeployRef,
     /// The broken deploy (N+1; default: the second).
-    pub broken: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub broken: DeployRef,
     /// The fixed deploy (N+2; default: the third).
-    pub fixed: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub fixed: DeployRef,
     /// Reloads the user may need to reach the fixed deploy.
     #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
@@ -38,35 +41,33 @@ pub struct BrokenDeploySurvives {
 impl Default for BrokenDeploySurvives {
     fn default() -> Self {
         BrokenDeploySurvives {
-            from: None,
-            broken: None,
-            fixed: None,
+            from: DeployRef::default(),
+            broken: DeployRef::default(),
+            fixed: DeployRef::default(),
             reloads: 3,
         }
     }
 }
 
 impl BrokenDeploySurvives {
-    fn deploys(&self, spec: &Spec) -> Result<(String, String, String), String> {
-        let (from, broken) =
-            resolve_pair_as(self.from.as_deref(), self.broken.as_deref(), "broken", spec)?;
-        let fixed = match &self.fixed {
-            Some(f) => resolve_pair_as(Some(&from), Some(f), "fixed", spec)?.1,
-            None => spec.deploys.get(2).map(|d| d.name.clone()).ok_or_else(|| {
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
+        resolve_transition(&mut self.from, &mut self.broken, "broken", spec)?;
+        if self.fixed.given().is_some() {
+            let mut from = self.from.clone();
+            resolve_transition(&mut from, &mut self.fixed, "fixed", spec)?;
+        } else {
+            let third = spec.deploys.get(2).ok_or_else(|| {
                 format!(
                     "needs three deploys (N, a broken N+1, a fixed N+2) but the spec lists {}",
                     spec.deploys.len()
                 )
-            })?,
-        };
-        if fixed == broken {
-            return Err(format!("`broken` and `fixed` are both `{fixed}`"));
+            })?;
+            self.fixed = DeployRef::named(third.name.clone());
         }
-        Ok((from, broken, fixed))
-    }
-
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
-        self.deploys(spec).map(|_| ())
+        if self.fixed == self.broken {
+            return Err(format!("`broken` and `fixed` are both `{}`", self.fixed.name()));
+        }
+        Ok(())
     }
 }
 
@@ -115,7 +116,11 @@ impl Check for BrokenDeploySurvives {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, broken, fixed) = self.deploys(s.spec()).map_err(ScenarioError::App)?;
+        let (from, broken, fixed) = (
+            self.from.name().to_string(),
+            self.broken.name().to_string(),
+            self.fixed.name().to_string(),
+        );
         s.install(&from).await?;
         let errors_before = s.page().console().len();
         s.deploy(&broken)?;

@@ -13,7 +13,7 @@ use crate::spec::{strip_query, Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::deploy_or_first;
+use crate::spec::{resolve_first, DeployRef};
 
 /// How a finding is reported.
 #[derive(
@@ -33,7 +33,8 @@ pub enum Severity {
 #[serde(deny_unknown_fields, default)]
 pub struct CacheAsDatabase {
     /// The deploy to install and inspect (default: the first).
-    pub deploy: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub deploy: DeployRef,
     /// `fail` (default) or `warn`.
     pub severity: Severity,
     /// URL-path globs of keys that are synthetic on purpose, e.g. `/offline-fallback`.
@@ -41,9 +42,9 @@ pub struct CacheAsDatabase {
 }
 
 impl CacheAsDatabase {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
         self.ignore_set()?;
-        deploy_or_first(self.deploy.as_deref(), spec).map(|_| ())
+        resolve_first(&mut self.deploy, spec)
     }
 
     fn ignore_set(&self) -> Result<GlobSet, String> {
@@ -98,8 +99,7 @@ impl Check for CacheAsDatabase {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let deploy =
-            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
+        let deploy = self.deploy.name().to_string();
         s.install(&deploy).await?;
         s.reload().await?;
         let caches = s.cache_contents().await?;

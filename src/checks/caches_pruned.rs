@@ -13,7 +13,7 @@ use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::resolve_pair;
+use crate::spec::{resolve_transition, DeployRef};
 
 /// Parameters of `caches-pruned`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -24,17 +24,19 @@ use crate::spec::resolve_pair;
 )]
 pub struct CachesPruned {
     /// The deploy whose caches must go (default: the first).
-    pub from: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub from: DeployRef,
     /// The deploy whose activation must remove them (default: the second).
-    pub to: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub to: DeployRef,
     /// Cache names (globs) meant to outlive deploys, e.g. `images-*`.
     pub keep: Vec<String>,
 }
 
 impl CachesPruned {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
         self.keep_set()?;
-        resolve_pair(self.from.as_deref(), self.to.as_deref(), spec).map(|_| ())
+        resolve_transition(&mut self.from, &mut self.to, "to", spec)
     }
 
     fn keep_set(&self) -> Result<GlobSet, String> {
@@ -79,8 +81,7 @@ impl Check for CachesPruned {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
-            .map_err(ScenarioError::App)?;
+        let (from, to) = (self.from.name().to_string(), self.to.name().to_string());
         s.install(&from).await?;
         let before = s.caches().await?;
         s.deploy(&to)?;

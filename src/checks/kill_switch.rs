@@ -14,7 +14,7 @@ use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::resolve_pair_as;
+use crate::spec::{resolve_transition, DeployRef};
 
 /// Parameters of `kill-switch`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -29,30 +29,31 @@ pub struct KillSwitch {
     #[schemars(range(min = 1))]
     pub navigations: u32,
     /// The deploy the client installed (default: the first).
-    pub from: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub from: DeployRef,
     /// The kill-switch deploy (default: the last).
-    pub deploy: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub deploy: DeployRef,
 }
 
 impl Default for KillSwitch {
     fn default() -> Self {
         KillSwitch {
             navigations: 3,
-            from: None,
-            deploy: None,
+            from: DeployRef::default(),
+            deploy: DeployRef::default(),
         }
     }
 }
 
 impl KillSwitch {
-    fn pair(&self, spec: &Spec) -> Result<(String, String), String> {
-        let last = spec.deploys.last().map(|d| d.name.clone());
-        let kill = self.deploy.clone().or(last);
-        resolve_pair_as(self.from.as_deref(), kill.as_deref(), "deploy", spec)
-    }
-
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
-        self.pair(spec).map(|_| ())
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
+        if self.deploy.given().is_none() {
+            if let Some(last) = spec.deploys.last() {
+                self.deploy = DeployRef::named(last.name.clone());
+            }
+        }
+        resolve_transition(&mut self.from, &mut self.deploy, "deploy", spec)
     }
 }
 
@@ -134,7 +135,7 @@ impl Check for KillSwitch {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, kill) = self.pair(s.spec()).map_err(ScenarioError::App)?;
+        let (from, kill) = (self.from.name().to_string(), self.deploy.name().to_string());
         s.install(&from).await?;
         s.deploy(&kill)?;
         let mut seen = Vec::new();

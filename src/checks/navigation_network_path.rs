@@ -13,21 +13,23 @@ use crate::spec::{strip_query, Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::resolve_pair;
+use crate::spec::{resolve_transition, DeployRef};
 
 /// Parameters of `navigation-network-path`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NavigationNetworkPath {
     /// The deploy the user has cached (default: the first).
-    pub from: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub from: DeployRef,
     /// The deploy the navigation must show (default: the second).
-    pub to: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub to: DeployRef,
 }
 
 impl NavigationNetworkPath {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
-        resolve_pair(self.from.as_deref(), self.to.as_deref(), spec).map(|_| ())
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
+        resolve_transition(&mut self.from, &mut self.to, "to", spec)
     }
 }
 
@@ -69,8 +71,7 @@ impl Check for NavigationNetworkPath {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
-            .map_err(ScenarioError::App)?;
+        let (from, to) = (self.from.name().to_string(), self.to.name().to_string());
         s.install(&from).await?;
         s.deploy(&to)?;
         let since = s.server().log().len();

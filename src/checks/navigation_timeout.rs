@@ -16,7 +16,7 @@ use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::deploy_or_first;
+use crate::spec::{resolve_first, DeployRef};
 
 /// Parameters of `navigation-timeout`.
 #[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
@@ -27,21 +27,22 @@ pub struct NavigationTimeout {
     #[schemars(range(max = 3600), extend("exclusiveMinimum" = 0))]
     pub within: f64,
     /// The deploy to install (default: the first).
-    pub deploy: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub deploy: DeployRef,
 }
 
 impl Default for NavigationTimeout {
     fn default() -> Self {
         NavigationTimeout {
             within: 4.0,
-            deploy: None,
+            deploy: DeployRef::default(),
         }
     }
 }
 
 impl NavigationTimeout {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
-        deploy_or_first(self.deploy.as_deref(), spec).map(|_| ())
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
+        resolve_first(&mut self.deploy, spec)
     }
 
     fn within(&self) -> Duration {
@@ -89,8 +90,7 @@ impl Check for NavigationTimeout {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let deploy =
-            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
+        let deploy = self.deploy.name().to_string();
         s.install(&deploy).await?;
         let start = s.spec().start.clone();
         let mut attempts = Vec::new();

@@ -12,7 +12,7 @@ use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::deploy_or_first;
+use crate::spec::{resolve_first, DeployRef};
 
 /// How the scenario signs a user in.
 #[derive(
@@ -38,7 +38,8 @@ pub struct NoSwrOnAuth {
     /// `cookie` (default) or `authorization`.
     pub auth: Auth,
     /// The deploy to install (default: the first).
-    pub deploy: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub deploy: DeployRef,
 }
 
 impl Default for NoSwrOnAuth {
@@ -46,14 +47,14 @@ impl Default for NoSwrOnAuth {
         NoSwrOnAuth {
             path: "/api/user".into(),
             auth: Auth::Cookie,
-            deploy: None,
+            deploy: DeployRef::default(),
         }
     }
 }
 
 impl NoSwrOnAuth {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
-        deploy_or_first(self.deploy.as_deref(), spec).map(|_| ())
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
+        resolve_first(&mut self.deploy, spec)
     }
 }
 
@@ -112,8 +113,7 @@ impl Check for NoSwrOnAuth {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let deploy =
-            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
+        let deploy = self.deploy.name().to_string();
         let from = match self.auth {
             Auth::Cookie => UserFrom::Cookie,
             Auth::Authorization => UserFrom::Authorization,

@@ -106,10 +106,11 @@ macro_rules! define_checks {
                 }
             }
 
-            /// Validates parameters that depend on the rest of the spec (deploy names).
-            pub fn validate(&self, spec: &Spec) -> Result<(), String> {
+            /// Resolves what depends on the rest of the spec (deploy names, defaults), once, or
+            /// says what is wrong.
+            pub fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
                 match self {
-                    $(CheckConfig::$variant(c) => c.validate(spec),)+
+                    $(CheckConfig::$variant(c) => c.resolve(spec),)+
                 }
             }
 
@@ -223,8 +224,8 @@ impl CheckParams for CheckConfig {
     fn name(&self) -> &'static str {
         CheckConfig::name(self)
     }
-    fn validate(&self, spec: &Spec) -> Result<(), String> {
-        CheckConfig::validate(self, spec)
+    fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
+        CheckConfig::resolve(self, spec)
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self

@@ -19,7 +19,7 @@ use crate::timeline::{human_bytes, TimelineEvent};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::deploy_or_first;
+use crate::spec::{resolve_first, DeployRef};
 
 /// A `{i}` URL pattern, validated while the spec is read (so errors carry a position).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +86,8 @@ pub struct RuntimeCacheBounded {
     #[schemars(range(min = 1))]
     pub max_bytes: u64,
     /// The deploy to install (default: the first).
-    pub deploy: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub deploy: DeployRef,
 }
 
 impl Default for RuntimeCacheBounded {
@@ -97,14 +98,14 @@ impl Default for RuntimeCacheBounded {
             bytes: 10 * 1024,
             max_entries: 100,
             max_bytes: 5 * 1024 * 1024,
-            deploy: None,
+            deploy: DeployRef::default(),
         }
     }
 }
 
 impl RuntimeCacheBounded {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
-        deploy_or_first(self.deploy.as_deref(), spec).map(|_| ())
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
+        resolve_first(&mut self.deploy, spec)
     }
 }
 
@@ -162,8 +163,7 @@ impl Check for RuntimeCacheBounded {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let deploy =
-            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
+        let deploy = self.deploy.name().to_string();
         let pattern = &self.url.0;
         s.server()
             .hooks()

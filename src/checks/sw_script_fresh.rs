@@ -15,7 +15,7 @@ use crate::spec::{strip_query, Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::resolve_pair;
+use crate::spec::{resolve_transition, DeployRef};
 
 /// Parameters of `sw-script-fresh`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -30,9 +30,11 @@ pub struct SwScriptFresh {
     /// Seconds between N+1's deploy and the user's next visit, on the edge's clock (default 60).
     pub after_seconds: u64,
     /// The deploy the user installed (default: the first).
-    pub from: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub from: DeployRef,
     /// The deploy that follows (default: the second).
-    pub to: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub to: DeployRef,
 }
 
 impl Default for SwScriptFresh {
@@ -40,15 +42,15 @@ impl Default for SwScriptFresh {
         SwScriptFresh {
             edge: true,
             after_seconds: 60,
-            from: None,
-            to: None,
+            from: DeployRef::default(),
+            to: DeployRef::default(),
         }
     }
 }
 
 impl SwScriptFresh {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
-        resolve_pair(self.from.as_deref(), self.to.as_deref(), spec).map(|_| ())
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
+        resolve_transition(&mut self.from, &mut self.to, "to", spec)
     }
 }
 
@@ -122,8 +124,7 @@ impl Check for SwScriptFresh {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
-            .map_err(ScenarioError::App)?;
+        let (from, to) = (self.from.name().to_string(), self.to.name().to_string());
         if self.edge {
             s.server().edge().enable();
             s.note("edge cache in front of the server");

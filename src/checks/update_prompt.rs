@@ -16,7 +16,7 @@ use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::resolve_pair;
+use crate::spec::{resolve_transition, DeployRef};
 
 /// Parameters of `update-prompt`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -36,10 +36,12 @@ pub struct UpdatePrompt {
     pub prompt_seconds: u32,
     /// The deploy the user installed (default: the first).
     #[serde(default)]
-    pub from: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub from: DeployRef,
     /// The deploy that must reach the user (default: the second).
     #[serde(default)]
-    pub to: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub to: DeployRef,
 }
 
 fn default_prompt_seconds() -> u32 {
@@ -51,20 +53,20 @@ impl Default for UpdatePrompt {
         UpdatePrompt {
             action: None,
             prompt_seconds: default_prompt_seconds(),
-            from: None,
-            to: None,
+            from: DeployRef::default(),
+            to: DeployRef::default(),
         }
     }
 }
 
 impl UpdatePrompt {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
         if self.action.is_none() {
             return Err(
                 "needs an `action`, e.g. `action: { click: \"#reload\" }` (what the user does when told about the update)".into(),
             );
         }
-        resolve_pair(self.from.as_deref(), self.to.as_deref(), spec).map(|_| ())
+        resolve_transition(&mut self.from, &mut self.to, "to", spec)
     }
 }
 
@@ -112,8 +114,7 @@ impl Check for UpdatePrompt {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
-            .map_err(ScenarioError::App)?;
+        let (from, to) = (self.from.name().to_string(), self.to.name().to_string());
         s.install(&from).await?;
         s.deploy(&to)?;
         let since = s.server().log().len();

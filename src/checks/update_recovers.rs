@@ -13,7 +13,7 @@ use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::resolve_pair;
+use crate::spec::{resolve_transition, DeployRef};
 
 /// Parameters of `update-recovers`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -28,24 +28,26 @@ pub struct UpdateRecovers {
     #[schemars(range(min = 1))]
     pub reloads: u32,
     /// The deploy the user installed (default: the first).
-    pub from: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub from: DeployRef,
     /// The deploy that must reach the user (default: the second).
-    pub to: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub to: DeployRef,
 }
 
 impl Default for UpdateRecovers {
     fn default() -> Self {
         UpdateRecovers {
             reloads: 3,
-            from: None,
-            to: None,
+            from: DeployRef::default(),
+            to: DeployRef::default(),
         }
     }
 }
 
 impl UpdateRecovers {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
-        resolve_pair(self.from.as_deref(), self.to.as_deref(), spec).map(|_| ())
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
+        resolve_transition(&mut self.from, &mut self.to, "to", spec)
     }
 }
 
@@ -78,8 +80,7 @@ impl Check for UpdateRecovers {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
-            .map_err(ScenarioError::App)?;
+        let (from, to) = (self.from.name().to_string(), self.to.name().to_string());
         s.install(&from).await?;
         s.deploy(&to)?;
         let run = s.reload_until(&to, self.reloads).await?;

@@ -15,7 +15,7 @@ use crate::spec::{Spec, BuildFacts, Suggestion, yaml_string};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::resolve_pair;
+use crate::spec::{resolve_transition, DeployRef};
 
 /// Parameters of `version-skew`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -36,9 +36,11 @@ pub struct VersionSkew {
     #[schemars(range(min = 1))]
     pub reloads: u32,
     /// The deploy the user installed (default: the first).
-    pub from: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub from: DeployRef,
     /// The deploy that follows (default: the second).
-    pub to: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub to: DeployRef,
 }
 
 impl Default for VersionSkew {
@@ -46,18 +48,18 @@ impl Default for VersionSkew {
         VersionSkew {
             action: None,
             reloads: 2,
-            from: None,
-            to: None,
+            from: DeployRef::default(),
+            to: DeployRef::default(),
         }
     }
 }
 
 impl VersionSkew {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
         if self.action.is_none() {
             return Err("needs an `action` for the page left open under N, e.g. `action: { eval: \"import('/assets/lazy.js')\" }`".into());
         }
-        resolve_pair(self.from.as_deref(), self.to.as_deref(), spec).map(|_| ())
+        resolve_transition(&mut self.from, &mut self.to, "to", spec)
     }
 }
 
@@ -128,8 +130,7 @@ impl Check for VersionSkew {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let (from, to) = resolve_pair(self.from.as_deref(), self.to.as_deref(), s.spec())
-            .map_err(ScenarioError::App)?;
+        let (from, to) = (self.from.name().to_string(), self.to.name().to_string());
         let action = self
             .action
             .clone()

@@ -26,7 +26,7 @@ use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::deploy_or_first;
+use crate::spec::{resolve_first, DeployRef};
 
 /// How long after the trigger was answered an idle worker must have been ended by Chromium.
 ///
@@ -55,7 +55,8 @@ pub struct WaitUntil {
     #[schemars(with = "crate::spec::UrlPath")]
     pub background: String,
     /// The deploy to install (default: the first).
-    pub deploy: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub deploy: DeployRef,
 }
 
 impl Default for WaitUntil {
@@ -63,14 +64,14 @@ impl Default for WaitUntil {
         WaitUntil {
             trigger: "/api/refresh".into(),
             background: "/data/feed.json".into(),
-            deploy: None,
+            deploy: DeployRef::default(),
         }
     }
 }
 
 impl WaitUntil {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
-        deploy_or_first(self.deploy.as_deref(), spec).map(|_| ())
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
+        resolve_first(&mut self.deploy, spec)
     }
 }
 
@@ -113,8 +114,7 @@ impl Check for WaitUntil {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let deploy =
-            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
+        let deploy = self.deploy.name().to_string();
         let hooks = s.server().hooks().clone();
         hooks.hold(HoldRule {
             path: self.background.clone(),

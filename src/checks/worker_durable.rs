@@ -13,7 +13,7 @@ use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::deploy_or_first;
+use crate::spec::{resolve_first, DeployRef};
 
 /// Parameters of `worker-durable`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -26,18 +26,19 @@ pub struct WorkerDurable {
     #[schemars(with = "Vec<crate::spec::UrlPath>", length(min = 1))]
     pub requests: Vec<String>,
     /// The deploy to install (default: the first).
-    pub deploy: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub deploy: DeployRef,
 }
 
 impl WorkerDurable {
-    pub(crate) fn validate(&self, spec: &Spec) -> Result<(), String> {
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
         if self.requests.is_empty() {
             return Err(
                 "`requests` is required: the URL paths the page requests, in order, e.g. `requests: [/api/visits, /api/visits]`"
                     .into(),
             );
         }
-        deploy_or_first(self.deploy.as_deref(), spec).map(|_| ())
+        resolve_first(&mut self.deploy, spec)
     }
 }
 
@@ -68,8 +69,7 @@ impl Check for WorkerDurable {
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
-        let deploy =
-            deploy_or_first(self.deploy.as_deref(), s.spec()).map_err(ScenarioError::App)?;
+        let deploy = self.deploy.name().to_string();
         s.install(&deploy).await?;
         let mut normal = Vec::new();
         for path in &self.requests {

@@ -133,37 +133,7 @@ pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecEr
             deploy: h.deploy,
         });
     }
-    let item_positions = locate_list_items(source, "checks");
-    let checks_key = locate_top_key(source, "checks");
-    let checks = raw
-        .checks
-        .into_iter()
-        .enumerate()
-        .map(|(i, config)| {
-            let (line, column) = item_positions
-                .get(i)
-                .copied()
-                .or(checks_key)
-                .unwrap_or((1, 1));
-            CheckEntry {
-                label: config.name().to_string(),
-                config: Arc::new(config),
-                location: Location {
-                    file: path.to_path_buf(),
-                    line,
-                    column,
-                },
-            }
-        })
-        .collect::<Vec<_>>();
-    let mut checks = checks;
-    let names: Vec<&'static str> = checks.iter().map(|c| c.config.name()).collect();
-    for entry in &mut checks {
-        if names.iter().filter(|n| **n == entry.config.name()).count() > 1 {
-            entry.label = format!("{} @{}", entry.config.name(), entry.location.line);
-        }
-    }
-    let spec = Spec {
+    let mut spec = Spec {
         path: path.to_path_buf(),
         name,
         deploys,
@@ -171,16 +141,42 @@ pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecEr
         service_worker,
         version_marker,
         headers,
-        checks,
+        checks: Vec::new(),
     };
-    for entry in &spec.checks {
-        entry.config.validate(&spec).map_err(|message| {
+    // Each check resolves its deploy references once, against the spec it belongs to, before
+    // it is shared with the runner.
+    let item_positions = locate_list_items(source, "checks");
+    let checks_key = locate_top_key(source, "checks");
+    let mut checks = Vec::with_capacity(raw.checks.len());
+    for (i, mut config) in raw.checks.into_iter().enumerate() {
+        let (line, column) = item_positions
+            .get(i)
+            .copied()
+            .or(checks_key)
+            .unwrap_or((1, 1));
+        config.resolve(&spec).map_err(|message| {
             invalid(
-                Some((entry.location.line, entry.location.column)),
-                format!("{}: {message}", entry.config.name()),
+                Some((line, column)),
+                format!("{}: {message}", config.name()),
             )
         })?;
+        checks.push(CheckEntry {
+            label: config.name().to_string(),
+            config: Arc::new(config),
+            location: Location {
+                file: path.to_path_buf(),
+                line,
+                column,
+            },
+        });
     }
+    let names: Vec<&'static str> = checks.iter().map(|c| c.config.name()).collect();
+    for entry in &mut checks {
+        if names.iter().filter(|n| **n == entry.config.name()).count() > 1 {
+            entry.label = format!("{} @{}", entry.config.name(), entry.location.line);
+        }
+    }
+    spec.checks = checks;
     Ok(spec)
 }
 
@@ -295,7 +291,7 @@ pub(super) mod tests {
             };
             Box::leak(name.into_boxed_str())
         }
-        fn validate(&self, _: &Spec) -> Result<(), String> {
+        fn resolve(&mut self, _: &Spec) -> Result<(), String> {
             Ok(())
         }
         fn as_any(&self) -> &dyn Any {

@@ -16,7 +16,7 @@ mod url;
 pub use error::SpecError;
 pub use load::{discover_spec_files, load_spec, parse_spec};
 pub use params::{
-    deploy_or_first, positive, positive_seconds, resolve_pair, resolve_pair_as, url_path, url_paths,
+    positive, positive_seconds, resolve_first, resolve_transition, url_path, url_paths, DeployRef,
 };
 pub use plan::{
     CheckEntry, CheckParams, CheckSet, Deploy, HeaderRule, Location, Spec, VersionMarker,

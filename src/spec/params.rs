@@ -69,8 +69,55 @@ fn named_deploy(spec: &Spec, role: &str, name: &str) -> Result<String, String> {
     ))
 }
 
+/// A deploy a check parameter names (`from:`, `to:`, `deploy:`), or its default. The loader
+/// resolves it once against the spec (`CheckParams::resolve`), so a check reads the name and
+/// never resolves it again.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(transparent)]
+pub struct DeployRef(Option<String>);
+
+impl DeployRef {
+    /// A reference to the deploy `name`.
+    pub fn named(name: impl Into<String>) -> Self {
+        DeployRef(Some(name.into()))
+    }
+
+    /// The name the spec gave, before resolution.
+    pub fn given(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    /// The deploy's name. Every check's references are resolved when its spec loads; an
+    /// unresolved one here is a bug in the check's `resolve`.
+    pub fn name(&self) -> &str {
+        self.0
+            .as_deref()
+            .expect("deploy references are resolved when the spec loads")
+    }
+}
+
+/// Resolves a single-deploy check's `deploy`: the deploy named, or the spec's first.
+pub fn resolve_first(deploy: &mut DeployRef, spec: &Spec) -> Result<(), String> {
+    *deploy = DeployRef::named(deploy_or_first(deploy.given(), spec)?);
+    Ok(())
+}
+
+/// Resolves a transition's `from` (N) and second deploy (N+1, under the parameter name
+/// `to_key`), defaulting to the spec's first and second deploys.
+pub fn resolve_transition(
+    from: &mut DeployRef,
+    to: &mut DeployRef,
+    to_key: &str,
+    spec: &Spec,
+) -> Result<(), String> {
+    let (f, t) = resolve_pair_as(from.given(), to.given(), to_key, spec)?;
+    *from = DeployRef::named(f);
+    *to = DeployRef::named(t);
+    Ok(())
+}
+
 /// The deploy named by a single-deploy check's `deploy` parameter, or the spec's first.
-pub fn deploy_or_first(name: Option<&str>, spec: &Spec) -> Result<String, String> {
+fn deploy_or_first(name: Option<&str>, spec: &Spec) -> Result<String, String> {
     match name {
         Some(n) => named_deploy(spec, "deploy", n),
         None => spec
@@ -81,19 +128,10 @@ pub fn deploy_or_first(name: Option<&str>, spec: &Spec) -> Result<String, String
     }
 }
 
-/// Resolves a check's `from` (installed, N) and `to` (deployed next, N+1) deploy names against
-/// the spec, defaulting to its first and second deploys, or says what is wrong.
-pub fn resolve_pair(
-    from: Option<&str>,
-    to: Option<&str>,
-    spec: &Spec,
-) -> Result<(String, String), String> {
-    resolve_pair_as(from, to, "to", spec)
-}
-
-/// [`resolve_pair`] where the second deploy's parameter has another name (`broken`,
-/// `deploy`), so messages name the key the spec author wrote.
-pub fn resolve_pair_as(
+/// Resolves `from` (installed, N) and the next deploy (N+1, parameter `to_key`: `to`, `broken`,
+/// `deploy`, so messages name the key the spec author wrote), defaulting to the spec's first and
+/// second deploys, or says what is wrong.
+fn resolve_pair_as(
     from: Option<&str>,
     to: Option<&str>,
     to_key: &str,

@@ -102,8 +102,9 @@ pub struct CheckEntry {
 pub trait CheckParams: fmt::Debug + Send + Sync + 'static {
     /// The check's spec name.
     fn name(&self) -> &'static str;
-    /// Validates parameters that depend on the rest of the spec (deploy names, paths).
-    fn validate(&self, spec: &Spec) -> Result<(), String>;
+    /// Resolves, once, what depends on the rest of the spec (deploy names and their defaults),
+    /// or says what is wrong; checks then read resolved values and never resolve again.
+    fn resolve(&mut self, spec: &Spec) -> Result<(), String>;
     /// For the layer that defined the type, to get it back.
     fn as_any(&self) -> &dyn Any;
 }

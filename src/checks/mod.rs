@@ -30,4 +30,5 @@ define_checks! {
     WorkerDurable(worker_durable),
     WaitUntil(wait_until),
     CacheAsDatabase(cache_as_database),
+    WorkerUrlMoved(worker_url_moved),
 }

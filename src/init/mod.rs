@@ -387,6 +387,7 @@ mod tests {
                 "navigation-network-path",
                 "navigation-timeout",
                 "cache-as-database",
+                "worker-url-moved",
             ]
         );
         assert!(plan

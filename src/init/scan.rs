@@ -218,6 +218,14 @@ pub fn scan(build_dir: &Path) -> Result<InitPlan, InitError> {
         fetch_handler: plan.fetch_handler,
         uses_caches: plan.uses_caches,
         skew_asset: skew_asset(&plan, &start_html).map(str::to_owned),
+        worker_missing_in: plan
+            .next_deploys()
+            .find(|d| {
+                !d.dir
+                    .join(plan.service_worker.trim_start_matches('/'))
+                    .is_file()
+            })
+            .map(|d| d.name.clone()),
     };
     for (name, suggestion) in crate::checks::suggestions(&facts) {
         match suggestion {

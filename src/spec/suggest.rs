@@ -21,6 +21,9 @@ pub struct BuildFacts {
     pub fetch_handler: bool,
     /// Whether the worker uses Cache Storage.
     pub uses_caches: bool,
+    /// The first update deploy whose build has no file at `service_worker` (the worker moved or
+    /// was dropped), if any.
+    pub worker_missing_in: Option<String>,
     /// A hashed file a tab left open under N would ask for later (a lazy chunk, else any
     /// hashed script or file), if the build has one.
     pub skew_asset: Option<String>,

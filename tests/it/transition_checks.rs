@@ -231,3 +231,36 @@ fn the_browser_revalidates_the_main_worker_script_whatever_its_max_age() {
          /sw.js got v2's bytes from the origin (max-age=86400, cacheable for 1d)",
     );
 }
+
+/// N+1 moves the worker (`service-worker.js` → `sw.js`) and drops the old file: the update check
+/// of v1's registration gets 404, Chromium keeps v1's worker, and its cache-first shell never
+/// loads the v2 page that would register `sw.js`.
+#[test]
+fn a_moved_worker_without_the_old_url_strands_returning_users() {
+    let s = run_specs(&["specs/worker-moved-404.yaml"]);
+    assert_verdict(
+        &s,
+        "worker-url-moved",
+        Verdict::Fail,
+        "v2 has no /service-worker.js, the URL v1's worker is registered from: after 1 reload \
+         the page still shows v1 (document from service worker (cache \"shell-v1\"), worker v1 \
+         controls the page); Chromium's update check got 404 for /service-worker.js, so the old \
+         worker stays in control. Keep serving /service-worker.js in v2 as a worker that deletes \
+         the old caches and calls `self.registration.unregister()` (or that imports the new \
+         worker), so returning users are moved on",
+    );
+}
+
+/// The fix: the old URL serves a worker that deletes the caches and unregisters; measured on
+/// Chromium 156, the next reload reaches the network and shows v2.
+#[test]
+fn a_moved_worker_that_retires_the_old_url_reaches_returning_users() {
+    let s = run_specs(&["specs/worker-moved-retired.yaml"]);
+    assert_verdict(
+        &s,
+        "worker-url-moved",
+        Verdict::Pass,
+        "reached v2 on reload 2 of 3 (v2 still serves /service-worker.js): v2 (document from \
+         network, worker v2 controls the page)",
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::scan::{read_small, BuildFiles};
+use super::files::{read_small, BuildFiles};
 use super::{InitError, SwEvidence};
 
 /// The worker script: the one a page registers if that file exists, else the best-named file

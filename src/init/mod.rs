@@ -6,11 +6,12 @@
 //! codes. Everything found is a heuristic on file names and source text, never execution: the
 //! plan says what it saw so the user can correct it.
 //!
-//! The rooms: `scan.rs` walks the build and its siblings into the plan, `heuristics.rs` holds
+//! The rooms: `files.rs` reads a build directory, `scan.rs` walks the build and its siblings into the plan, `heuristics.rs` holds
 //! the guesses made on file names and source text (which file is the worker, what is hashed),
 //! `render.rs` writes the YAML. Which checks apply, and why, each check says itself
 //! (`Check::suggest`).
 
+mod files;
 mod heuristics;
 mod render;
 mod scan;

@@ -266,7 +266,8 @@ impl Check for RuntimeCacheBounded {
 
 async fn read_sizes(s: &Scenario) -> Result<(Vec<CacheSize>, u64), ScenarioError> {
     let origin = s.origin();
-    let caches = s.page().cache_contents(&origin).await?;
+    // Read until two reads agree: the worker's expiration may be deleting entries right now.
+    let caches = s.cache_contents().await?;
     let usage = s.page().cache_storage_usage(&origin).await?;
     let sizes = caches
         .iter()

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::browser::{
-    BrowserSession, CacheInfo, DeployOfScript, LoadInFlight, ScenarioPage, VersionStatus,
+    BrowserError, BrowserSession, CacheInfo, DeployOfScript, LoadInFlight, ScenarioPage,
+    VersionStatus,
 };
 use crate::server::FixtureServer;
 use crate::spec::Spec;
@@ -265,10 +266,14 @@ impl Scenario {
     }
 
     /// The caches of this scenario's origin, by name; recorded in the timeline with the
-    /// origin's Cache Storage usage.
+    /// origin's Cache Storage usage. Read until two reads agree (see [`Self::settled`]).
     pub async fn caches(&self) -> Result<Vec<CacheInfo>, ScenarioError> {
         let origin = self.origin();
-        let caches = self.page.caches(&origin).await?;
+        let caches = self
+            .settled("the origin's caches", || async {
+                Ok(self.page.caches(&origin).await?)
+            })
+            .await?;
         let usage_bytes = self.page.cache_storage_usage(&origin).await.ok();
         self.record(TimelineEvent::Caches {
             caches: caches
@@ -281,6 +286,40 @@ impl Scenario {
             usage_bytes,
         });
         Ok(caches)
+    }
+
+    /// Reads `read` until two consecutive reads agree, within the scenario's wait bound.
+    ///
+    /// A worker may write or expire cache entries while swgate reads them (Workbox's expiration
+    /// deletes entries after the response it cached is served; a cache can vanish between the
+    /// listing and the read), and a verdict must not depend on where a read fell. Each read is
+    /// a CDP round trip, so this is a bounded poll on the state itself, never a fixed pause.
+    pub(super) async fn settled<T, F, Fut>(
+        &self,
+        what: &str,
+        mut read: F,
+    ) -> Result<T, ScenarioError>
+    where
+        T: PartialEq,
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ScenarioError>>,
+    {
+        let started = std::time::Instant::now();
+        let mut last = read().await?;
+        loop {
+            let next = read().await?;
+            if next == last {
+                return Ok(next);
+            }
+            if started.elapsed() >= self.wait {
+                return Err(BrowserError::Timeout {
+                    what: format!("{what} to stop changing (two equal reads in a row)"),
+                    after: started.elapsed(),
+                }
+                .into());
+            }
+            last = next;
+        }
     }
 
     /// How many registrations the page itself sees (`navigator.serviceWorker.getRegistrations()`).

@@ -80,9 +80,14 @@ impl Scenario {
         Ok(fetched)
     }
 
-    /// Every cache of the origin with its entries.
+    /// Every cache of the origin with its entries, read until two reads agree.
     pub async fn cache_contents(&self) -> Result<Vec<CacheContents>, ScenarioError> {
-        let caches = self.page.cache_contents(&self.origin()).await?;
+        let origin = self.origin();
+        let caches = self
+            .settled("the origin's cache contents", || async {
+                Ok(self.page.cache_contents(&origin).await?)
+            })
+            .await?;
         self.note(format!(
             "cache contents: {}",
             if caches.is_empty() {

@@ -13,9 +13,10 @@ pub use error::BrowserError;
 pub use launch::{
     find_chromium, kill_all_launched, sweep_stale_profiles, LaunchOptions, INSTALL_HINT,
 };
-pub use network_log::{NetworkLog, NetworkRequest};
+pub use network_log::{cache_label, NetworkLog, NetworkRequest};
 pub use page::{
-    CacheContents, CacheInfo, CachedEntry, ConsoleEntry, DeployOfScript, LoadInFlight, ScenarioPage,
+    CacheContents, CacheInfo, CachedBody, CachedEntry, ConsoleEntry, DeployOfScript, LoadInFlight,
+    ScenarioPage,
 };
 pub use session::BrowserSession;
 pub use sw_state::{SwState, SwVersion, VersionStatus, WorkerError};

@@ -174,10 +174,29 @@ fn response_source(r: &Response) -> (ResponseSource, Option<String>) {
         _ => ResponseSource::ServiceWorker,
     };
     let cache_name = match kind {
-        ResponseSource::ServiceWorkerCache => r.cache_storage_cache_name.clone(),
+        ResponseSource::ServiceWorkerCache => r
+            .cache_storage_cache_name
+            .as_deref()
+            .map(|name| cache_label(name, origin_of(&r.url))),
         _ => None,
     };
     (kind, cache_name)
+}
+
+/// A cache name as messages show it: the scenario's origin (a fresh port every run) written
+/// `<origin>`, so Workbox's `workbox-precache-v2-http://127.0.0.1:41547/` reads the same in
+/// every run (`workbox-precache-v2-<origin>/`).
+pub fn cache_label(name: &str, origin: &str) -> String {
+    name.replace(origin.trim_end_matches('/'), "<origin>")
+}
+
+/// `scheme://host:port` of an absolute URL (the whole URL when it has no path).
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
 }
 
 fn resource_type_name(t: &ResourceType) -> &'static str {

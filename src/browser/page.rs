@@ -25,12 +25,12 @@ use tokio::sync::watch;
 
 use super::collector::{Collector, Sinks, Streams};
 use super::error::BrowserError;
-use super::network_log::NetworkLog;
+use super::network_log::{cache_label, NetworkLog};
 use super::sw_state::SwState;
 use crate::timeline::Timeline;
 
 mod runtime_cdp;
-pub use runtime_cdp::{CacheContents, CachedEntry, LoadInFlight};
+pub use runtime_cdp::{CacheContents, CachedBody, CachedEntry, LoadInFlight};
 
 /// A console error, uncaught exception or worker error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,7 +291,7 @@ impl ScenarioPage {
             // A cache deleted after the listing is not there: skip it.
             if let Some(entries) = self.cache_entries(origin, cache.clone(), 0, 1).await? {
                 out.push(CacheInfo {
-                    name: cache.cache_name.clone(),
+                    name: cache_label(&cache.cache_name, origin),
                     entries: entries.return_count as u64,
                 });
             }

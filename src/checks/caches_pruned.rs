@@ -1,14 +1,23 @@
-//! `caches-pruned`: after N+1's worker activates, no cache created by N's worker remains.
+//! `caches-pruned`: once N+1 is in charge, no cache still holds N's bytes for a file N+1
+//! changed or dropped.
 //!
-//! The subject is cache cleanup, not the update path, so the update is forced (CDP
+//! Judged by entries, not cache names: Workbox keeps one precache name for every version
+//! (`workbox-precache-v2-<origin>/`) and replaces the entries inside it, so a reused name is
+//! fine and an old name is not proof of a leak. Each entry's body is compared with the deploys'
+//! files at its URL path (a precache revision query dropped); an entry holding N's bytes where
+//! N+1's file differs or is gone is stale. `keep` exempts caches meant to outlive deploys.
+//!
+//! The subject is cleanup, not the update path, so the update is forced (CDP
 //! `updateRegistration`, and `skipWaiting` if the new worker waits): `activated` is reported
 //! only after the `activate` handler's `waitUntil` promise settled, so cleanup done properly is
-//! finished when the caches are read.
+//! finished when the caches are read. When N+1's worker scripts are byte-identical to N's no
+//! new worker can come (Angular updates through `ngsw.json`): the check then follows the app's
+//! own update path, reloading as a returning user until the page shows N+1.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use crate::scenario::{CacheInfo, Scenario, ScenarioError};
+use crate::scenario::{CacheEntryOrigin, CacheInfo, ReloadRun, Scenario, ScenarioError};
 use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
@@ -29,7 +38,8 @@ pub struct CachesPruned {
     /// The deploy whose activation must remove them (default: the second).
     #[schemars(with = "Option<String>")]
     pub to: DeployRef,
-    /// Cache names (globs) meant to outlive deploys, e.g. `images-*`.
+    /// Cache names (globs) meant to outlive deploys, e.g. `images-*`; an origin inside a name
+    /// is written `<origin>` (`workbox-precache-v2-<origin>/`).
     pub keep: Vec<String>,
 }
 
@@ -57,14 +67,19 @@ pub struct Observation {
     pub to: String,
     /// Caches once N's worker controlled the page.
     pub before: Vec<CacheInfo>,
-    /// Caches once N+1's worker activated.
+    /// Caches once N+1's worker activated (or the app updated itself).
     pub after: Vec<CacheInfo>,
+    /// Every entry then, with the deploys whose bytes it holds.
+    pub entries: Vec<CacheEntryOrigin>,
+    /// When N+1's worker scripts are identical to N's: the reloads made to let the app update
+    /// itself.
+    pub app_update: Option<ReloadRun>,
 }
 
 impl Check for CachesPruned {
     const NAME: &'static str = "caches-pruned";
     const ABOUT: &'static str =
-        "after N+1's worker activates, no cache created by N's worker remains";
+        "once N+1 is in charge, no cache holds N's bytes for a file N+1 changed or dropped";
     const EXPECTED_SECONDS: u32 = 3;
 
     fn suggest(build: &BuildFacts) -> Suggestion {
@@ -85,18 +100,83 @@ impl Check for CachesPruned {
         s.install(&from).await?;
         let before = s.caches().await?;
         s.deploy(&to)?;
-        s.force_activate(&to).await?;
+        let app_update = if s.worker_unchanged(&from, &to) {
+            s.note(format!(
+                "{to}'s worker scripts are byte-identical to {from}'s: no new worker can install, so the app's own update path is followed"
+            ));
+            Some(s.reload_until(&to, APP_UPDATE_RELOADS).await?)
+        } else {
+            s.force_activate(&to).await?;
+            None
+        };
         let after = s.caches().await?;
+        let entries = s.cache_entry_origins().await?;
         Ok(Observation {
             from,
             to,
             before,
             after,
+            entries,
+            app_update,
         })
     }
 
     fn judge(&self, o: &Observation) -> Judgement {
         let keep = self.keep_set().unwrap_or_else(|_| GlobSet::empty());
+        if let Some(run) = &o.app_update {
+            if run.reached(&o.to).is_none() {
+                let shown = run
+                    .attempts
+                    .last()
+                    .map_or("nothing".to_string(), |a| a.description.clone());
+                return Judgement::CannotJudge(format!(
+                    "{}'s worker scripts are identical to {}'s, so only the app's own update path can bring {} in, and after {} reload{} the page still shows {shown}; pruning cannot be judged before the app updates (update-recovers says why)",
+                    o.to,
+                    o.from,
+                    o.to,
+                    run.attempts.len(),
+                    if run.attempts.len() == 1 { "" } else { "s" },
+                ));
+            }
+        }
+        let in_charge = match &o.app_update {
+            Some(_) => format!("the app updated itself to {}", o.to),
+            None => format!("{}'s worker activated", o.to),
+        };
+        let stale: Vec<&CacheEntryOrigin> = o
+            .entries
+            .iter()
+            .filter(|e| !keep.is_match(&e.cache) && e.stale(&o.from, &o.to))
+            .collect();
+        if !stale.is_empty() {
+            const SHOWN: usize = 8;
+            let mut listed: Vec<String> = stale
+                .iter()
+                .take(SHOWN)
+                .map(|e| {
+                    format!(
+                        "{} in `{}` ({}'s bytes; {} {})",
+                        e.path.as_deref().unwrap_or(&e.url),
+                        e.cache,
+                        o.from,
+                        o.to,
+                        if e.changed_in(&o.to) { "changed it" } else { "dropped it" }
+                    )
+                })
+                .collect();
+            if stale.len() > SHOWN {
+                listed.push(format!("and {} more", stale.len() - SHOWN));
+            }
+            return Judgement::Fail(format!(
+                "old entries pile up on users' disks: after {in_charge}, {} cache entr{} still hold{} {}'s bytes for files {} changed or dropped: {}",
+                stale.len(),
+                if stale.len() == 1 { "y" } else { "ies" },
+                if stale.len() == 1 { "s" } else { "" },
+                o.from,
+                o.to,
+                listed.join(", ")
+            ));
+        }
         let list = |caches: &[&CacheInfo]| {
             caches
                 .iter()
@@ -104,22 +184,6 @@ impl Check for CachesPruned {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let stale: Vec<&CacheInfo> = o
-            .after
-            .iter()
-            .filter(|c| o.before.iter().any(|b| b.name == c.name) && !keep.is_match(&c.name))
-            .collect();
-        if !stale.is_empty() {
-            return Judgement::Fail(format!(
-                "old caches pile up on users' disks: after {}'s worker activated, {} cache{} created under {} remain{}: {}",
-                o.to,
-                stale.len(),
-                if stale.len() == 1 { "" } else { "s" },
-                o.from,
-                if stale.len() == 1 { "s" } else { "" },
-                list(&stale)
-            ));
-        }
         let now: Vec<&CacheInfo> = o.after.iter().collect();
         let now = if now.is_empty() {
             "none".to_string()
@@ -128,8 +192,8 @@ impl Check for CachesPruned {
         };
         if o.before.is_empty() {
             return Judgement::Pass(format!(
-                "{}'s worker created no caches, so none can go stale; caches after {} activated: {now}",
-                o.from, o.to
+                "{}'s worker created no caches, so none can go stale; caches after {in_charge}: {now}",
+                o.from
             ));
         }
         let gone: Vec<&CacheInfo> = o
@@ -137,23 +201,29 @@ impl Check for CachesPruned {
             .iter()
             .filter(|b| !o.after.iter().any(|a| a.name == b.name))
             .collect();
+        if gone.is_empty() {
+            return Judgement::Pass(format!(
+                "no cache holds {}'s bytes for a file {} changed or dropped once {in_charge}; the cache names were kept and their entries replaced; caches now: {now}",
+                o.from, o.to
+            ));
+        }
         Judgement::Pass(format!(
-            "{}'s cache{} {} deleted when {} activated; caches now: {now}",
+            "{}'s cache{} {} deleted when {in_charge}; no cache holds its bytes for a file {} changed or dropped; caches now: {now}",
             o.from,
             if gone.len() == 1 { "" } else { "s" },
-            if gone.is_empty() {
-                "(all kept by `keep`) were".to_string()
-            } else {
-                format!(
-                    "{} {}",
-                    list(&gone),
-                    if gone.len() == 1 { "was" } else { "were" }
-                )
-            },
+            format!(
+                "{} {}",
+                list(&gone),
+                if gone.len() == 1 { "was" } else { "were" }
+            ),
             o.to,
         ))
     }
 }
+
+/// Reloads allowed for an app that updates itself (an unchanged worker script), as
+/// `update-recovers` allows by default.
+const APP_UPDATE_RELOADS: u32 = 3;
 
 #[cfg(test)]
 mod tests {
@@ -166,37 +236,78 @@ mod tests {
         }
     }
 
-    fn observation(before: Vec<CacheInfo>, after: Vec<CacheInfo>) -> Observation {
+    fn entry(cache: &str, path: &str, bytes_of: &[&str], present_in: &[&str]) -> CacheEntryOrigin {
+        CacheEntryOrigin {
+            cache: cache.into(),
+            url: format!("http://127.0.0.1:1{path}"),
+            path: Some(path.into()),
+            bytes_of: bytes_of.iter().map(|d| d.to_string()).collect(),
+            present_in: present_in.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    fn observation(
+        before: Vec<CacheInfo>,
+        after: Vec<CacheInfo>,
+        entries: Vec<CacheEntryOrigin>,
+    ) -> Observation {
         Observation {
             from: "v1".into(),
             to: "v2".into(),
             before,
             after,
+            entries,
+            app_update: None,
         }
     }
 
     #[test]
-    fn fails_naming_the_stale_cache() {
+    fn fails_naming_each_stale_entry_and_what_n_plus_1_did_to_it() {
         let o = observation(
-            vec![cache("shell-v1", 3)],
-            vec![cache("shell-v1", 3), cache("shell-v2", 3)],
+            vec![cache("shell-v1", 2)],
+            vec![cache("shell-v1", 2), cache("shell-v2", 2)],
+            vec![
+                entry("shell-v1", "/", &["v1"], &["v1", "v2"]),
+                entry("shell-v1", "/app.1.js", &["v1"], &["v1"]),
+                entry("shell-v2", "/", &["v2"], &["v1", "v2"]),
+            ],
         );
         assert_eq!(
             CachesPruned::default().judge(&o),
             Judgement::Fail(
-                "old caches pile up on users' disks: after v2's worker activated, 1 cache created under v1 remains: `shell-v1` (3 entries)"
+                "old entries pile up on users' disks: after v2's worker activated, 2 cache entries still hold v1's bytes for files v2 changed or dropped: / in `shell-v1` (v1's bytes; v2 changed it), /app.1.js in `shell-v1` (v1's bytes; v2 dropped it)"
                     .into()
             )
         );
     }
 
+    /// Workbox: one precache name for every version, entries replaced on activation.
+    #[test]
+    fn a_reused_cache_name_with_replaced_entries_passes() {
+        let name = "workbox-precache-v2-<origin>/";
+        let o = observation(
+            vec![cache(name, 4)],
+            vec![cache(name, 4)],
+            vec![
+                entry(name, "/index.html", &["v2"], &["v1", "v2"]),
+                entry(name, "/unchanged.css", &["v1", "v2"], &["v1", "v2"]),
+            ],
+        );
+        assert_eq!(
+            CachesPruned::default().judge(&o),
+            Judgement::Pass(format!(
+                "no cache holds v1's bytes for a file v2 changed or dropped once v2's worker activated; the cache names were kept and their entries replaced; caches now: `{name}` (4 entries)"
+            ))
+        );
+    }
+
     #[test]
     fn passes_when_old_caches_are_gone() {
-        let o = observation(vec![cache("shell-v1", 3)], vec![cache("shell-v2", 3)]);
+        let o = observation(vec![cache("shell-v1", 3)], vec![cache("shell-v2", 3)], vec![]);
         assert_eq!(
             CachesPruned::default().judge(&o),
             Judgement::Pass(
-                "v1's cache `shell-v1` (3 entries) was deleted when v2 activated; caches now: `shell-v2` (3 entries)"
+                "v1's cache `shell-v1` (3 entries) was deleted when v2's worker activated; no cache holds its bytes for a file v2 changed or dropped; caches now: `shell-v2` (3 entries)"
                     .into()
             )
         );
@@ -205,13 +316,29 @@ mod tests {
     #[test]
     fn kept_caches_are_not_stale() {
         let c = CachesPruned {
-            keep: vec!["images-*".into()],
+            keep: vec!["pages".into()],
             ..Default::default()
         };
         let o = observation(
-            vec![cache("images-a", 1), cache("shell-v1", 1)],
-            vec![cache("images-a", 2), cache("shell-v2", 1)],
+            vec![cache("pages", 1)],
+            vec![cache("pages", 1)],
+            vec![entry("pages", "/", &["v1"], &["v1", "v2"])],
         );
         assert!(matches!(c.judge(&o), Judgement::Pass(_)));
+        assert!(matches!(
+            CachesPruned::default().judge(&o),
+            Judgement::Fail(_)
+        ));
+    }
+
+    /// An unchanged worker that never brought N+1 in: nothing to judge yet, said plainly.
+    #[test]
+    fn an_app_that_did_not_update_itself_cannot_be_judged() {
+        let mut o = observation(vec![cache("a", 1)], vec![cache("a", 1)], vec![]);
+        o.app_update = Some(ReloadRun::default());
+        assert!(matches!(
+            CachesPruned::default().judge(&o),
+            Judgement::CannotJudge(m) if m.contains("worker scripts are identical")
+        ));
     }
 }

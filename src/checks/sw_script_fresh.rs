@@ -10,7 +10,9 @@
 
 use serde::Deserialize;
 
-use crate::scenario::{shared_ttl, Scenario, ScenarioError, VersionStatus, WAITING_GRACE};
+use crate::scenario::{
+    imported_scripts, shared_ttl, Scenario, ScenarioError, VersionStatus, WAITING_GRACE,
+};
 use crate::spec::{strip_query, Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
@@ -84,25 +86,6 @@ pub struct Observation {
     pub scripts: Vec<ScriptServed>,
     /// Whether a new worker version installed after the navigation.
     pub update_seen: bool,
-}
-
-/// Paths of the scripts a worker imports with `importScripts('...')` string literals.
-pub(crate) fn imported_scripts(source: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = source;
-    while let Some(i) = rest.find("importScripts(") {
-        rest = &rest[i + "importScripts(".len()..];
-        let end = rest.find(')').unwrap_or(rest.len());
-        for arg in rest[..end].split(',') {
-            let arg = arg
-                .trim()
-                .trim_matches(|c| c == '\'' || c == '"' || c == '`');
-            if arg.starts_with('/') {
-                out.push(arg.to_string());
-            }
-        }
-    }
-    out
 }
 
 impl Check for SwScriptFresh {

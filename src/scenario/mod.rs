@@ -6,6 +6,7 @@
 //! Checks import only this module, `spec` (their parameter types) and `outcome`; the value
 //! types they need from the server and the browser are re-exported here.
 
+mod cache_entries;
 mod error;
 mod kit;
 mod page_action;
@@ -13,12 +14,13 @@ mod page_version;
 mod runtime_steps;
 mod update_check;
 
+pub use cache_entries::CacheEntryOrigin;
 pub use error::ScenarioError;
 pub use kit::Scenario;
 pub use page_action::{ActionOutcome, PageAction};
 pub use page_version::{PageVersion, ResourceVersion};
 pub use runtime_steps::PageFetch;
-pub use update_check::{Attempt, ReloadRun, UpdateCheck, WAITING_GRACE};
+pub use update_check::{imported_scripts, Attempt, ReloadRun, UpdateCheck, WAITING_GRACE};
 
 pub use crate::browser::{
     CacheContents, CacheInfo, CachedEntry, ConsoleEntry, NetworkLog, NetworkRequest, ScenarioPage,

@@ -170,6 +170,27 @@ impl Scenario {
         Ok(self.settle_new_version(&served, state, request.seq).await)
     }
 
+    /// Whether `to` serves the worker script and every script it imports (by literal path)
+    /// byte-identical to `from`: Chromium's update check then installs nothing, so no new
+    /// worker can be waited for. Angular's `ngsw-worker.js` is identical in every app version
+    /// (the app updates through `ngsw.json`); measured in tests/real.
+    pub fn worker_unchanged(&self, from: &str, to: &str) -> bool {
+        let deploys = self.server.deploys();
+        let bytes = |deploy: &str, path: &str| {
+            deploys
+                .get(deploy)
+                .ok()
+                .and_then(|d| d.lookup(path).map(|f| f.bytes.clone()))
+        };
+        let main = &self.spec.service_worker;
+        let Some(source) = bytes(from, main) else {
+            return false;
+        };
+        std::iter::once(main.clone())
+            .chain(imported_scripts(&String::from_utf8_lossy(&source)))
+            .all(|path| bytes(from, &path) == bytes(to, &path))
+    }
+
     fn worker_script_unchanged(&self, served: &str, state: &SwState) -> bool {
         let deploys = self.server.deploys();
         let script = |name: &str| {
@@ -441,6 +462,25 @@ fn failure_summary_reason(summary: &str) -> &str {
     reason
         .strip_prefix("ServiceWorker failed to install: ")
         .unwrap_or(reason)
+}
+
+/// Paths of the scripts a worker imports with `importScripts('...')` string literals.
+pub fn imported_scripts(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = source;
+    while let Some(i) = rest.find("importScripts(") {
+        rest = &rest[i + "importScripts(".len()..];
+        let end = rest.find(')').unwrap_or(rest.len());
+        for arg in rest[..end].split(',') {
+            let arg = arg
+                .trim()
+                .trim_matches(|c| c == '\'' || c == '"' || c == '`');
+            if arg.starts_with('/') {
+                out.push(arg.to_string());
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@ fn network_first_app_passes_both_checks() {
         &s,
         "caches-pruned",
         Verdict::Pass,
-        "v1's cache `shell-v1` (2 entries) was deleted when v2 activated; caches now: `shell-v2` (2 entries)",
+        "v1's cache `shell-v1` (2 entries) was deleted when v2's worker activated; no cache holds \
+         its bytes for a file v2 changed or dropped; caches now: `shell-v2` (2 entries)",
     );
 }
 
@@ -37,7 +38,7 @@ fn stuck_shell_fails_update_recovers_because_v2_waits_behind_the_cached_shell() 
         &s,
         "caches-pruned",
         Verdict::Pass,
-        "v1's cache `shell-v1` (2 entries) was deleted when v2 activated",
+        "v1's cache `shell-v1` (2 entries) was deleted when v2's worker activated",
     );
 }
 
@@ -58,14 +59,15 @@ fn cache_first_with_skip_waiting_reaches_v2_on_the_second_reload() {
 }
 
 #[test]
-fn cache_hoarder_fails_caches_pruned_naming_the_stale_cache() {
+fn cache_hoarder_fails_caches_pruned_naming_the_stale_entries() {
     let s = run_specs(&["specs/cache-hoarder.yaml"]);
     assert_verdict(
         &s,
         "caches-pruned",
         Verdict::Fail,
-        "old caches pile up on users' disks: after v2's worker activated, 1 cache created under v1 \
-         remains: `shell-v1` (2 entries)",
+        "old entries pile up on users' disks: after v2's worker activated, 2 cache entries still \
+         hold v1's bytes for files v2 changed or dropped: / in `shell-v1` (v1's bytes; v2 changed \
+         it), /assets/app.9e4c7a02.js in `shell-v1` (v1's bytes; v2 dropped it)",
     );
     assert_verdict(
         &s,

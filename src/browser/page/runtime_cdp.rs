@@ -3,6 +3,10 @@
 
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use chromiumoxide::cdp::browser_protocol::cache_storage::{
+    Cache, Header, RequestCachedResponseParams,
+};
 use chromiumoxide::cdp::browser_protocol::page::{
     BringToFrontParams, CaptureScreenshotFormat, CaptureScreenshotParams, EventLoadEventFired,
     ReloadParams, StopLoadingParams,
@@ -16,6 +20,7 @@ use chromiumoxide::listeners::EventStream;
 use futures::StreamExt;
 
 use super::{BrowserError, ScenarioPage};
+use crate::browser::network_log::cache_label;
 
 /// One entry of a cache, as CDP lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +49,17 @@ impl CacheContents {
     pub fn body_bytes(&self) -> u64 {
         self.entries.iter().filter_map(|e| e.content_length).sum()
     }
+}
+
+/// One cache entry with its stored body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedBody {
+    /// The cache name, its page origin written `<origin>` (see [`cache_label`]).
+    pub cache: String,
+    /// The request URL (the cache key).
+    pub url: String,
+    /// The stored response body (empty for an opaque or bodiless response).
+    pub body: Vec<u8>,
 }
 
 /// A page load in flight, subscribed to before it was started.
@@ -99,12 +115,94 @@ impl ScenarioPage {
                 }
             }
             out.push(CacheContents {
-                name: cache.cache_name.clone(),
+                name: cache_label(&cache.cache_name, origin),
                 entries,
             });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
+    }
+
+    /// Every entry of every cache of `origin` with its stored body (CDP
+    /// `CacheStorage.requestCachedResponse`), by cache label then URL. An entry that vanishes
+    /// between the listing and the read is left out: the worker may be replacing it.
+    pub async fn cache_bodies(&self, origin: &str) -> Result<Vec<CachedBody>, BrowserError> {
+        let mut out = Vec::new();
+        for cache in self.cache_list(origin).await? {
+            let Some(urls) = self.cache_keys(origin, &cache).await? else {
+                continue;
+            };
+            for (url, mut headers) in urls {
+                // CDP requires `requestHeaders` and rejects the call without it ("Invalid
+                // parameters", measured on 156), and chromiumoxide leaves an empty list out.
+                // The entry's own request headers match it even under `Vary`.
+                if headers.is_empty() {
+                    headers.push(Header::new("X-Swgate", "cache-read"));
+                }
+                let read = self
+                    .call(
+                        &format!("CacheStorage.requestCachedResponse for {url}"),
+                        self.page.execute(RequestCachedResponseParams::new(
+                            cache.cache_id.clone(),
+                            url.clone(),
+                            headers,
+                        )),
+                    )
+                    .await;
+                let body = match read {
+                    Ok(r) => base64::engine::general_purpose::STANDARD
+                        .decode(AsRef::<str>::as_ref(&r.result.response.body))
+                        .map_err(|e| {
+                            BrowserError::Page(format!("cached body is not base64: {e}"))
+                        })?,
+                    // Deleted since the listing (the worker may be replacing it): left out, and
+                    // the caller re-reads until two reads agree. Still listed: a real failure,
+                    // never a silently missing entry.
+                    Err(e @ BrowserError::Cdp { .. }) => {
+                        let still = self.cache_keys(origin, &cache).await?;
+                        if still.is_some_and(|keys| keys.iter().any(|(u, _)| *u == url)) {
+                            return Err(e);
+                        }
+                        continue;
+                    }
+                    Err(other) => return Err(other),
+                };
+                out.push(CachedBody {
+                    cache: cache_label(&cache.cache_name, origin),
+                    url,
+                    body,
+                });
+            }
+        }
+        out.sort_by(|a, b| (&a.cache, &a.url).cmp(&(&b.cache, &b.url)));
+        Ok(out)
+    }
+
+    /// Every key of `cache` with its request headers, or `None` when the cache is gone.
+    async fn cache_keys(
+        &self,
+        origin: &str,
+        cache: &Cache,
+    ) -> Result<Option<Vec<(String, Vec<Header>)>>, BrowserError> {
+        const PAGE: i64 = 500;
+        let mut keys: Vec<(String, Vec<Header>)> = Vec::new();
+        loop {
+            let Some(page) = self
+                .cache_entries(origin, cache.clone(), keys.len() as i64, PAGE)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let got = page.cache_data_entries.len();
+            keys.extend(
+                page.cache_data_entries
+                    .iter()
+                    .map(|e| (e.request_url.clone(), e.request_headers.clone())),
+            );
+            if got == 0 || keys.len() as f64 >= page.return_count {
+                return Ok(Some(keys));
+            }
+        }
     }
 
     /// Bytes Chromium's quota system charges `origin` for Cache Storage.

@@ -208,14 +208,11 @@ impl Check for CachesPruned {
             ));
         }
         Judgement::Pass(format!(
-            "{}'s cache{} {} deleted when {in_charge}; no cache holds its bytes for a file {} changed or dropped; caches now: {now}",
+            "{}'s cache{} {} {} deleted when {in_charge}; no cache holds its bytes for a file {} changed or dropped; caches now: {now}",
             o.from,
             if gone.len() == 1 { "" } else { "s" },
-            format!(
-                "{} {}",
-                list(&gone),
-                if gone.len() == 1 { "was" } else { "were" }
-            ),
+            list(&gone),
+            if gone.len() == 1 { "was" } else { "were" },
             o.to,
         ))
     }

@@ -78,6 +78,15 @@ pub struct Observation {
     pub cross_origin: usize,
     /// Same-origin keys nothing answers.
     pub synthetic: Vec<SyntheticKey>,
+    /// Caches a framework keeps its own state in (not judged), with entry counts and whose.
+    pub framework: Vec<(String, usize, &'static str)>,
+}
+
+/// Whose own state a cache holds, when it is a framework's bookkeeping rather than the app's:
+/// @angular/service-worker keeps its version table in `ngsw:<scope>:db:*` caches (`/latest`,
+/// `/assignments`, `/manifests` in `ngsw:/:db:control`), which an app author cannot move.
+fn framework_state(cache: &str) -> Option<&'static str> {
+    (cache.starts_with("ngsw:") && cache.contains(":db:")).then_some("@angular/service-worker")
 }
 
 impl Check for CacheAsDatabase {
@@ -115,8 +124,14 @@ impl Check for CacheAsDatabase {
             checked: 0,
             cross_origin: 0,
             synthetic: Vec::new(),
+            framework: Vec::new(),
         };
         for cache in &caches {
+            if let Some(whose) = framework_state(&cache.name) {
+                o.framework
+                    .push((cache.name.clone(), cache.entries.len(), whose));
+                continue;
+            }
             for entry in &cache.entries {
                 let Some(path) = entry.url.strip_prefix(&origin) else {
                     o.cross_origin += 1;
@@ -150,9 +165,21 @@ impl Check for CacheAsDatabase {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let framework = if o.framework.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; not judged, a framework's own state: {}",
+                o.framework
+                    .iter()
+                    .map(|(n, c, whose)| format!("`{n}` ({c}, {whose})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         if o.synthetic.is_empty() {
             return Judgement::Pass(format!(
-                "all {} same-origin Cache Storage entr{} are URLs the app serves (caches: {caches})",
+                "all {} same-origin Cache Storage entr{} are URLs the app serves (caches: {caches}){framework}",
                 o.checked,
                 if o.checked == 1 { "y" } else { "ies" }
             ));
@@ -192,6 +219,7 @@ mod tests {
             checked: 3,
             cross_origin: 0,
             synthetic,
+            framework: Vec::new(),
         }
     }
 

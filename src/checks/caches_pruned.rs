@@ -109,8 +109,19 @@ impl Check for CachesPruned {
             s.force_activate(&to).await?;
             None
         };
+        let app_updated = app_update.as_ref().is_some_and(|run| run.reached(&to).is_some());
+        let entries = if app_updated && s.app_manifest().is_some() {
+            let keep = self.keep_set().unwrap_or_else(|_| GlobSet::empty());
+            s.await_app_cleanup(|entries| {
+                !entries
+                    .iter()
+                    .any(|e| !keep.is_match(&e.cache) && e.stale(&from, &to))
+            })
+            .await?
+        } else {
+            s.cache_entry_origins().await?
+        };
         let after = s.caches().await?;
-        let entries = s.cache_entry_origins().await?;
         Ok(Observation {
             from,
             to,

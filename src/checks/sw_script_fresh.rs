@@ -202,7 +202,7 @@ impl Check for SwScriptFresh {
     fn judge(&self, o: &Observation) -> Judgement {
         if !o.to_differs {
             return Judgement::CannotJudge(format!(
-                "{} and {} have identical worker scripts: there is no update to see",
+                "{} and {} have identical worker scripts, so there is no worker update to see; an app that updates through a manifest of its own (Angular's ngsw.json) depends on that file being served fresh instead: give it `Cache-Control: no-cache` under `headers:` and leave this check out",
                 o.from, o.to
             ));
         }

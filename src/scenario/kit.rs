@@ -31,6 +31,9 @@ pub struct Scenario {
     /// one after it. Reading "the last document" without this would race the event listener
     /// and could judge the previous page.
     pub(super) documents_before: AtomicUsize,
+    /// For an app with its own manifest (Angular): the version it reported as latest once it
+    /// settled on the installed deploy (see `app_manifest.rs`).
+    pub(super) app_latest: std::sync::Mutex<Option<Vec<u8>>>,
 }
 
 impl Scenario {
@@ -53,6 +56,7 @@ impl Scenario {
             wait,
             timeline,
             documents_before: AtomicUsize::new(0),
+            app_latest: std::sync::Mutex::new(None),
         }
     }
 
@@ -219,6 +223,9 @@ impl Scenario {
             }
         }
         self.note(format!("{name}'s worker controls the page"));
+        // An app that updates through its own manifest (Angular) reads it only now: wait until
+        // it has, so the returning user really is on `name` before anything is deployed.
+        self.settle_app(name, since).await?;
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! Checks import only this module, `spec` (their parameter types) and `outcome`; the value
 //! types they need from the server and the browser are re-exported here.
 
+mod app_manifest;
 mod cache_entries;
 mod error;
 mod kit;

@@ -90,6 +90,11 @@ impl Scenario {
                 break;
             }
             let update = self.await_update_check(since).await?;
+            if update == UpdateCheck::Unchanged {
+                // The worker script cannot bring `target`; an app with its own manifest
+                // (Angular) checks that on its own schedule: wait for it.
+                self.await_app_update(since, target).await?;
+            }
             let failed = matches!(update, UpdateCheck::Failed(_));
             run.last_update = Some(update);
             if failed {

@@ -1,0 +1,203 @@
+//! Apps that update through a manifest of their own instead of the worker script: Angular's
+//! worker (`ngsw-worker.js`, byte-identical in every app version) reads `ngsw.json`.
+//!
+//! Measured in tests/real (Chromium 156, @angular/service-worker 21.2): the worker fetches
+//! `ngsw.json` on the first fetch event after it activated, downloads the `prefetch` asset
+//! groups, and later checks for a new manifest as an idle task ~5 s after the last fetch event
+//! (`IDLE_DELAY`). Without waiting for those requests, swgate deployed N+1 before N's worker
+//! had ever read N's manifest (the "returning user on N" never had N), and reloads every ~2 s
+//! never let the idle task run. These requests are the app's own signals: the server sees each
+//! one, so waiting for them is bounded and never a fixed pause.
+
+use std::time::{Duration, Instant};
+
+use crate::spec::strip_query;
+
+use super::cache_entries::CacheEntryOrigin;
+use super::error::ScenarioError;
+use super::kit::Scenario;
+
+impl Scenario {
+    /// The URL path of the app's own update manifest, when the app has one: `ngsw.json` beside
+    /// an Angular worker (`…/ngsw-worker.js`) that the first deploy serves.
+    pub fn app_manifest(&self) -> Option<String> {
+        let worker = &self.spec().service_worker;
+        let dir = worker.strip_suffix("ngsw-worker.js")?;
+        let path = format!("{dir}ngsw.json");
+        let first = self.spec().deploys.first()?;
+        let files = self.server().deploys().get(&first.name).ok()?;
+        files.lookup(&path).map(|_| path)
+    }
+
+    /// After N's worker took control: lets an app with its own manifest settle on N before
+    /// anything else happens. Reloads once when the worker has not yet seen a fetch event (the
+    /// manifest is read on the first one), then waits for the manifest request and the
+    /// downloads of its `prefetch` files, each bounded.
+    pub(super) async fn settle_app(&self, deploy: &str, since: usize) -> Result<(), ScenarioError> {
+        let Some(manifest) = self.app_manifest() else {
+            return Ok(());
+        };
+        let fetched = |from: usize| {
+            self.server()
+                .log()
+                .snapshot()
+                .iter()
+                .skip(from)
+                .any(|r| strip_query(&r.path) == manifest)
+        };
+        if !fetched(since) {
+            // The page loaded before the worker controlled it: no fetch event reached the
+            // worker yet, so it has not read its manifest. A returning user's next visit does.
+            self.note(format!(
+                "{deploy}'s worker has not read {manifest} yet (it does on its first fetch event): reloading once"
+            ));
+            self.reload().await?;
+        }
+        let request = self
+            .server()
+            .log()
+            .wait_for(
+                since,
+                &format!("the app's worker to read its manifest {manifest}"),
+                self.wait(),
+                |r| strip_query(&r.path) == manifest,
+            )
+            .await?;
+        self.note(format!(
+            "the app's worker read {manifest} (answered {} by {})",
+            request.status, request.deploy
+        ));
+        // The worker then downloads the version's `prefetch` files, through the HTTP cache
+        // (an `immutable` file never reaches the server), and records the version in its
+        // control cache once all are in: that record is the signal.
+        let latest = self
+            .await_latest(|_| true, "the app's worker to record its version")
+            .await?;
+        *self.app_latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(latest);
+        self.note(format!(
+            "{deploy} settled: the app's worker downloaded its files and recorded its version"
+        ));
+        Ok(())
+    }
+
+    /// After a navigation that began when the request log had `since` entries, for an app
+    /// with its own manifest: waits for the app's update check (its manifest request, which
+    /// Angular makes ~5 s after the last fetch event) and, when it found `target`'s manifest,
+    /// for the worker to make that version its latest (after downloading it). Returns whether
+    /// the app saw `target`'s manifest.
+    pub(super) async fn await_app_update(
+        &self,
+        since: usize,
+        target: &str,
+    ) -> Result<bool, ScenarioError> {
+        let Some(manifest) = self.app_manifest() else {
+            return Ok(false);
+        };
+        let request = self
+            .server()
+            .log()
+            .wait_for(
+                since,
+                &format!("the app's update check (its worker reading {manifest})"),
+                self.wait(),
+                |r| strip_query(&r.path) == manifest,
+            )
+            .await?;
+        self.note(format!(
+            "the app's update check: {manifest} answered {} by {}",
+            request.status, request.deploy
+        ));
+        if request.status != 200 || request.deploy != target {
+            return Ok(false);
+        }
+        let before = self
+            .app_latest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        self.await_latest(
+            |latest| Some(latest) != before.as_deref(),
+            &format!("the app's worker to make {target} its latest version"),
+        )
+        .await?;
+        self.note(format!(
+            "the app's worker downloaded {target} and made it its latest version"
+        ));
+        Ok(true)
+    }
+
+    /// Waits (bounded) until Angular's control cache records a latest version (`/latest` in
+    /// `ngsw:/:db:control`, written after a version's downloads complete) that satisfies `ok`.
+    /// No CDP event or request announces that write, so this polls Cache Storage.
+    async fn await_latest(
+        &self,
+        ok: impl Fn(&[u8]) -> bool,
+        what: &str,
+    ) -> Result<Vec<u8>, ScenarioError> {
+        /// Between Cache Storage reads; the write lands within ~100 ms of the last download
+        /// (measured in tests/real).
+        const POLL: Duration = Duration::from_millis(50);
+        let origin = self.origin();
+        let started = Instant::now();
+        loop {
+            let latest = self
+                .page()
+                .cache_bodies(&origin)
+                .await?
+                .into_iter()
+                .find(|b| b.cache.ends_with(":db:control") && b.url.ends_with("/latest"))
+                .map(|b| b.body);
+            if let Some(latest) = latest.filter(|l| ok(l)) {
+                return Ok(latest);
+            }
+            if started.elapsed() >= self.wait() {
+                return Err(crate::browser::BrowserError::Timeout {
+                    what: what.to_string(),
+                    after: started.elapsed(),
+                }
+                .into());
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// For an app with its own manifest, after it updated: lets it clean up as it does in the
+    /// field. Angular deletes an old version's caches only when its worker starts again (the
+    /// `init post-load (cleanup)` idle task in ngsw-worker.js), so the worker is stopped as
+    /// Chromium stops an idle one, the page reloaded (which starts it), and the app's idle batch
+    /// awaited: its manifest request, then its caches until `done` holds, each bounded.
+    /// Returns the last read of the entries.
+    pub async fn await_app_cleanup(
+        &self,
+        done: impl Fn(&[CacheEntryOrigin]) -> bool,
+    ) -> Result<Vec<CacheEntryOrigin>, ScenarioError> {
+        /// Between Cache Storage reads while the app deletes its caches.
+        const POLL: Duration = Duration::from_millis(100);
+        let Some(manifest) = self.app_manifest() else {
+            return self.cache_entry_origins().await;
+        };
+        self.note(
+            "the app deletes old versions' caches when its worker starts again: stopping the worker as Chromium does when idle, then reloading",
+        );
+        self.stop_workers().await?;
+        let since = self.server().log().len();
+        self.reload().await?;
+        self.server()
+            .log()
+            .wait_for(
+                since,
+                &format!("the restarted worker's idle tasks (its request for {manifest})"),
+                self.wait(),
+                |r| strip_query(&r.path) == manifest,
+            )
+            .await?;
+        let started = Instant::now();
+        loop {
+            let entries = self.cache_entry_origins().await?;
+            if done(&entries) || started.elapsed() >= self.wait() {
+                return Ok(entries);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}

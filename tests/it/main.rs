@@ -5,6 +5,7 @@ mod browser_checks;
 mod cleanup;
 mod cli;
 mod init;
+mod real_apps;
 mod reports;
 mod runner;
 mod runtime_checks;

@@ -125,3 +125,42 @@ pub fn profiles_of(pid: u32) -> Vec<PathBuf> {
         .map(|e| e.path())
         .collect()
 }
+
+/// Builds the real-generator corpus (`tests/real/build.sh`: pinned npm packages installed once
+/// per lockfile into target/real-npm, then each app's deploys into tests/real/out) once per
+/// test process. Fails with the hint when Node or npm is missing, never skips.
+pub fn real_corpus() {
+    static BUILT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        for tool in ["node", "npm"] {
+            let found = Command::new(tool)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if !found {
+                return Err(format!(
+                    "the real-generator tests need Node 20+ and npm to build tests/real (`{tool}` not found; Debian: apt-get install nodejs npm)"
+                ));
+            }
+        }
+        let out = Command::new("bash")
+            .arg("tests/real/build.sh")
+            .current_dir(repo())
+            .output()
+            .map_err(|e| format!("cannot run tests/real/build.sh: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
+            Err(format!(
+                "tests/real/build.sh failed ({}); is the npm registry reachable?\n{}",
+                out.status,
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            ))
+        }
+    });
+    if let Err(e) = built {
+        panic!("{e}");
+    }
+}

@@ -83,6 +83,18 @@ const APPS = {
     page: 'plain',
     injectManifest: true,
   },
+  // A common trap: the release in Workbox's `cacheId` (so each release precaches into a new
+  // cache) without `cleanupOutdatedCaches`, which generateSW leaves off by default: every
+  // release's precache stays on users' disks.
+  'workbox-cacheid-per-release': {
+    page: 'plain',
+    sw: (version) => base({
+      skipWaiting: true,
+      clientsClaim: true,
+      cacheId: `app-${version}`,
+      cleanupOutdatedCaches: false,
+    }),
+  },
 };
 
 function page({ app, version, scripts, button }) {
@@ -176,7 +188,7 @@ async function build(app, spec) {
       }));
     } else {
       report(app, version, await workboxBuild.generateSW({
-        ...spec.sw,
+        ...(typeof spec.sw === 'function' ? spec.sw(version) : spec.sw),
         globDirectory: dir,
         swDest: join(dir, 'sw.js'),
       }));

@@ -1,0 +1,224 @@
+//! The checks on what real generators build (tests/real: workbox-build 7.4.1, vite 8.4 with
+//! vite-plugin-pwa 2.0, @angular/service-worker 21.2), built at test time from the pinned npm
+//! packages. Each verdict is what Chromium really does with that output; the comment says what
+//! the generator does that makes it so.
+
+use swgate::outcome::Verdict;
+
+use crate::util::{assert_verdict, real_corpus, result, run_specs};
+
+/// Workbox's generateSW keeps one precache name (`workbox-precache-v2-<origin>/`) for every
+/// release and replaces its entries on activation: judged by entries, that is a clean prune.
+#[test]
+fn workbox_generate_sw_prunes_its_precache_by_entries_and_updates() {
+    real_corpus();
+    let s = run_specs(&["tests/real/specs/workbox-generatesw-skipwaiting.yaml"]);
+    assert_verdict(
+        &s,
+        "caches-pruned",
+        Verdict::Pass,
+        "no cache holds v1's bytes for a file v2 changed or dropped once v2's worker activated; \
+         the cache names were kept and their entries replaced; caches now: \
+         `workbox-precache-v2-<origin>/` (4 entries)",
+    );
+    // skipWaiting + clientsClaim: the first reload is still v1's precached shell (Chromium's
+    // update check comes ~2 s after it), the second shows v2.
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Pass,
+        "reached v2 on reload 2 of 3: v2 (document from service worker (cache \
+         \"workbox-precache-v2-<origin>/\"), worker v2 controls the page)",
+    );
+    assert_verdict(
+        &s,
+        "cache-as-database",
+        Verdict::Pass,
+        "all 4 same-origin Cache Storage entries are URLs the app serves",
+    );
+    // The widely copied self-destroying worker unregisters but never deletes the caches.
+    assert_verdict(
+        &s,
+        "kill-switch",
+        Verdict::Fail,
+        "the kill switch did not reach an existing client: after 3 navigations with `kill` \
+         deployed, registrations: 0 per CDP, 0 per the page; caches \
+         `workbox-precache-v2-<origin>/`",
+    );
+}
+
+/// The release in `cacheId` without `cleanupOutdatedCaches` (generateSW's default): each
+/// release's precache stays, and the message names the option.
+#[test]
+fn a_workbox_precache_per_release_without_cleanup_fails_naming_the_option() {
+    real_corpus();
+    let s = run_specs(&["tests/real/specs/workbox-cacheid-per-release.yaml"]);
+    let r = result(&s, "caches-pruned");
+    assert_eq!(r.verdict, Verdict::Fail, "{}", r.message);
+    assert_eq!(
+        r.message,
+        "old entries pile up on users' disks: after v2's worker activated, 3 cache entries still \
+         hold v1's bytes for files v2 changed or dropped: /app.js in `app-v1-precache-v2-<origin>/` \
+         (v1's bytes; v2 changed it), /chunks/settings.8d110014.js in \
+         `app-v1-precache-v2-<origin>/` (v1's bytes; v2 dropped it), /index.html in \
+         `app-v1-precache-v2-<origin>/` (v1's bytes; v2 changed it); \
+         `app-v1-precache-v2-<origin>/` is a Workbox precache of an earlier `cacheId`: \
+         `cleanupOutdatedCaches: true` (workbox-build, vite-plugin-pwa's `workbox` options) \
+         deletes it when the new worker activates"
+    );
+}
+
+/// Without skipWaiting the update waits for the user: workbox-window's "offer a reload"
+/// recipe shows the button, and the click brings v2; reloads alone never do.
+#[test]
+fn workbox_window_prompt_reaches_v2_only_through_the_prompt() {
+    real_corpus();
+    let s = run_specs(&["tests/real/specs/workbox-generatesw-prompt.yaml"]);
+    assert_verdict(
+        &s,
+        "update-prompt",
+        Verdict::Pass,
+        "the page offered the update while open, click `#update` activated v2's worker, and \
+         after the app reloaded the page showed v2",
+    );
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Fail,
+        "a returning user never reaches v2: after 3 reloads the page still shows v1 (document \
+         from service worker (cache \"workbox-precache-v2-<origin>/\"), worker v1 controls the \
+         page); v2's worker installed but stays waiting",
+    );
+    assert_verdict(
+        &s,
+        "caches-pruned",
+        Verdict::Pass,
+        "no cache holds v1's bytes",
+    );
+}
+
+/// Workbox's ExpirationPlugin (maxEntries: 20) bounds the runtime cache; without it every image
+/// stays.
+#[test]
+fn workbox_expiration_bounds_the_runtime_cache_and_its_absence_does_not() {
+    real_corpus();
+    let s = run_specs(&[
+        "tests/real/specs/workbox-runtime-expiration.yaml",
+        "tests/real/specs/workbox-runtime-unbounded.yaml",
+    ]);
+    let bounded = s
+        .results
+        .iter()
+        .find(|r| r.spec == "workbox-runtime-expiration" && r.check == "runtime-cache-bounded")
+        .expect("runtime-cache-bounded ran on workbox-runtime-expiration");
+    assert_eq!(bounded.verdict, Verdict::Pass, "{}", bounded.message);
+    assert!(
+        bounded.message.contains("`images` holds 20 entries"),
+        "{}",
+        bounded.message
+    );
+    let unbounded = s
+        .results
+        .iter()
+        .find(|r| r.spec == "workbox-runtime-unbounded" && r.check == "runtime-cache-bounded")
+        .expect("runtime-cache-bounded ran on workbox-runtime-unbounded");
+    assert_eq!(unbounded.verdict, Verdict::Fail, "{}", unbounded.message);
+    assert!(
+        unbounded.message.contains("`images` holds 200 entries"),
+        "{}",
+        unbounded.message
+    );
+}
+
+/// NetworkFirst HTML with an unhashed, precached /app.js: the first reload after v2 gets v2's
+/// HTML from the network and v1's script from the precache, a real mix.
+#[test]
+fn workbox_network_first_html_with_a_precached_unhashed_script_mixes_versions() {
+    real_corpus();
+    let s = run_specs(&["tests/real/specs/workbox-networkfirst-timeout.yaml"]);
+    assert_verdict(
+        &s,
+        "navigation-network-path",
+        Verdict::Fail,
+        "the first reload after v2 was deployed reached the server (GET / answered 200 by v2) but \
+         the page showed a mix (/ from v2, /app.js from v1)",
+    );
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Pass,
+        "reached v2 on reload 2 of 3",
+    );
+}
+
+/// vite-plugin-pwa (prompt): the precache is pruned by entries, and the generated
+/// `virtual:pwa-register` prompt brings v2 on the click.
+#[test]
+fn vite_plugin_pwa_prompt_prunes_and_updates_through_its_prompt() {
+    real_corpus();
+    let s = run_specs(&["tests/real/specs/vite-pwa-prompt.yaml"]);
+    assert_verdict(
+        &s,
+        "caches-pruned",
+        Verdict::Pass,
+        "no cache holds v1's bytes for a file v2 changed or dropped once v2's worker activated; \
+         the cache names were kept and their entries replaced; caches now: \
+         `workbox-precache-v2-<origin>/` (5 entries)",
+    );
+    assert_verdict(
+        &s,
+        "update-prompt",
+        Verdict::Pass,
+        "the page offered the update while open, click `#update` activated v2's worker",
+    );
+    assert_verdict(
+        &s,
+        "sw-script-fresh",
+        Verdict::Pass,
+        "the next navigation 60s after v2 was deployed found the new worker (behind a CDN): \
+         /sw.js got v2's bytes from the origin (no-cache)",
+    );
+}
+
+/// Angular's worker is byte-identical in every release and updates through ngsw.json, read on
+/// its first fetch event and checked ~5 s after the last one. swgate settles v1 on its manifest
+/// before deploying v2, waits for the app's own update check between reloads, and lets it
+/// clean up when its worker restarts: no wait for a worker that cannot come.
+#[test]
+fn angular_updates_through_its_manifest_and_prunes_on_restart() {
+    real_corpus();
+    let s = run_specs(&["tests/real/specs/angular-ngsw.yaml"]);
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Pass,
+        "reached v2 on reload 2 of 3: v2 (document from service worker (cache \"ngsw:/:",
+    );
+    let r = result(&s, "update-recovers");
+    let steps = swgate::timeline::detail_log(&r.timeline).join("\n");
+    let read = steps
+        .find("the app's worker read /ngsw.json (answered 200 by v1)")
+        .expect("v1's manifest read");
+    let deployed = steps.find("deployed v2").expect("v2 deployed");
+    assert!(
+        read < deployed,
+        "v1's manifest must be read before v2 is deployed:\n{steps}"
+    );
+    assert_verdict(
+        &s,
+        "caches-pruned",
+        Verdict::Pass,
+        "no cache holds v1's bytes for a file v2 changed or dropped once the app updated itself \
+         to v2",
+    );
+    let db = result(&s, "cache-as-database");
+    assert_eq!(db.verdict, Verdict::Pass, "{}", db.message);
+    assert!(
+        db.message.contains("not judged, a framework's own state: ")
+            && db
+                .message
+                .contains("`ngsw:/:db:control` (3, @angular/service-worker)"),
+        "{}",
+        db.message
+    );
+}

@@ -147,6 +147,24 @@ impl NetworkLog {
             .nth(before)
     }
 
+    /// The page's document after the first `before` ones, once it can be read: the first one
+    /// when it finished (see [`Self::document_after`]), else the newest finished one after it.
+    /// An app that navigates itself (a kill switch's `client.navigate()`, vite-plugin-pwa's
+    /// reload on `controlling`) can supersede a navigation whose document then never finishes:
+    /// waiting for that one timed out (measured in tests/real, Chromium 156).
+    pub fn settled_document_after(&self, before: usize) -> Option<&NetworkRequest> {
+        let first = self.document_after(before)?;
+        if first.done {
+            return Some(first);
+        }
+        self.requests
+            .iter()
+            .filter(|r| r.resource_type == "Document")
+            .skip(before + 1)
+            .filter(|r| r.done && r.failed.is_none())
+            .last()
+    }
+
     /// Requests belonging to the document load `loader_id`, document excluded.
     pub fn subresources_of<'a>(
         &'a self,

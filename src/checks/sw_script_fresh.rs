@@ -95,7 +95,8 @@ impl Check for SwScriptFresh {
     const EXPECTED_SECONDS: u32 = 5;
 
     fn suggest(build: &BuildFacts) -> Suggestion {
-        if build.next.is_empty() {
+        // An unchanged worker script (Angular's) has no update of its own to judge.
+        if build.next.is_empty() || !build.worker_changes {
             return Suggestion::Skip;
         }
         Suggestion::bare(format!(

@@ -157,7 +157,15 @@ pub fn looks_hashed(url: &str) -> bool {
     let Some((stem, _ext)) = file.rsplit_once('.') else {
         return false;
     };
-    stem.split(['.', '-', '_']).skip(1).any(is_hash)
+    if stem.split(['.', '-', '_']).skip(1).any(is_hash) {
+        return true;
+    }
+    // Vite 8 (rolldown) and Rollup end the stem with `-` and an 8-character base64url hash,
+    // which may itself hold `_` or `-`: `settings-Ctad_W5J.js`, `index-3elQTE-R.js`.
+    let bytes = stem.as_bytes();
+    bytes.len() > 9
+        && matches!(bytes[bytes.len() - 9], b'-' | b'.')
+        && is_hash(&stem[stem.len() - 8..].replace(['_', '-'], "0"))
 }
 
 /// A hash segment: 8 to 64 letters and digits with a digit (`3f9a1c2b`), or mixed case

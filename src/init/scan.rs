@@ -53,6 +53,7 @@ pub fn scan(build_dir: &Path) -> Result<InitPlan, InitError> {
     }];
     let mut older = Vec::new();
     let mut kills = Vec::new();
+    let own_worker = read_small(&dir.join(service_worker.trim_start_matches('/')));
     if let Some(parent) = dir.parent() {
         let mut siblings: Vec<PathBuf> = std::fs::read_dir(parent)
             .map(|entries| {
@@ -74,10 +75,12 @@ pub fn scan(build_dir: &Path) -> Result<InitPlan, InitError> {
             if !has_start {
                 continue;
             }
-            if worker
-                .as_deref()
-                .is_some_and(|w| w.contains(".unregister("))
-            {
+            if is_kill_switch(
+                worker.as_deref(),
+                own_worker.as_deref(),
+                &service_worker,
+                &sibling,
+            ) {
                 kills.push(PlannedDeploy {
                     name,
                     dir: sibling,
@@ -134,6 +137,10 @@ pub fn scan(build_dir: &Path) -> Result<InitPlan, InitError> {
         fetch_handler: plan.fetch_handler,
         uses_caches: plan.uses_caches,
         skew_asset: skew_asset(&plan, &start_html).map(str::to_owned),
+        worker_changes: plan.next_deploys().next().is_some_and(|next| {
+            let worker = plan.service_worker.trim_start_matches('/');
+            read_small(&next.dir.join(worker)) != read_small(&plan.deploys[0].dir.join(worker))
+        }),
         worker_missing_in: plan
             .next_deploys()
             .find(|d| {
@@ -209,16 +216,48 @@ pub(super) fn natural_cmp(a: &str, b: &str) -> Ordering {
     ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
 }
 
+/// Whether a sibling build is a kill switch: its worker unregisters and is not simply the
+/// installed worker again (Angular's `ngsw-worker.js` contains `unregister()` as its own
+/// fallback in every release), or, for Angular's worker, the build drops `ngsw.json` (the
+/// worker unregisters itself when its manifest answers 404; angular/angular#36439).
+fn is_kill_switch(
+    worker: Option<&str>,
+    own: Option<&str>,
+    service_worker: &str,
+    dir: &Path,
+) -> bool {
+    let Some(worker) = worker else {
+        return false;
+    };
+    if worker.contains(".unregister(") && Some(worker) != own {
+        return true;
+    }
+    let manifest = service_worker
+        .strip_suffix("ngsw-worker.js")
+        .map(|d| format!("{d}ngsw.json"));
+    manifest.is_some_and(|m| !dir.join(m.trim_start_matches('/')).is_file())
+}
+
 /// The asset a tab left open under N asks for later: a hashed script the start page does not
 /// load itself (likely a lazy chunk), else any hashed script, else any hashed file.
+/// Prefers a file whose name N+1 no longer has (a content hash that changed): a file both
+/// deploys serve, such as vite-plugin-pwa's `workbox-window` chunk, tests nothing.
 pub(super) fn skew_asset<'a>(plan: &'a InitPlan, start_html: &str) -> Option<&'a str> {
+    let next = plan.next_deploys().next().map(|d| d.dir.clone());
+    let renamed = |a: &&String| {
+        next.as_ref()
+            .is_none_or(|dir| !dir.join(a.trim_start_matches('/')).is_file())
+    };
     let scripts = || {
         plan.hashed_assets
             .iter()
             .filter(|a| a.ends_with(".js") || a.ends_with(".mjs"))
     };
     scripts()
+        .filter(renamed)
         .find(|a| !start_html.contains(a.trim_start_matches('/')))
+        .or_else(|| scripts().find(renamed))
+        .or_else(|| scripts().find(|a| !start_html.contains(a.trim_start_matches('/'))))
         .or_else(|| scripts().next())
         .or_else(|| plan.hashed_assets.first())
         .map(String::as_str)

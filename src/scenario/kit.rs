@@ -34,6 +34,8 @@ pub struct Scenario {
     /// For an app with its own manifest (Angular): the version it reported as latest once it
     /// settled on the installed deploy (see `app_manifest.rs`).
     pub(super) app_latest: std::sync::Mutex<Option<Vec<u8>>>,
+    /// Deploys served so far in this scenario: the only ones whose bytes the page can show.
+    pub(super) served: std::sync::Mutex<Vec<String>>,
 }
 
 impl Scenario {
@@ -57,6 +59,7 @@ impl Scenario {
             timeline,
             documents_before: AtomicUsize::new(0),
             app_latest: std::sync::Mutex::new(None),
+            served: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -119,6 +122,11 @@ impl Scenario {
     /// Switches the fixture server to deploy `name`.
     pub fn deploy(&self, name: &str) -> Result<(), ScenarioError> {
         self.server.deploy(name)?;
+        let mut served = self.served.lock().unwrap_or_else(|p| p.into_inner());
+        if !served.iter().any(|d| d == name) {
+            served.push(name.to_string());
+        }
+        drop(served);
         self.record(TimelineEvent::Deploy {
             deploy: name.to_string(),
         });

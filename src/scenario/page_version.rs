@@ -125,14 +125,14 @@ impl Scenario {
         let before = self.documents_before.load(Ordering::SeqCst);
         self.page
             .wait_for_network("the page's document to finish loading", self.wait, |log| {
-                log.document_after(before).is_some_and(|d| d.done)
+                log.settled_document_after(before).is_some()
             })
             .await?;
         // The document is complete; apply every event received up to now (its scripts').
         self.page.flush().await;
         let network = self.page.network();
         let doc = network
-            .document_after(before)
+            .settled_document_after(before)
             .cloned()
             .expect("waited for a document above");
         let deploys = self.server.deploys();
@@ -151,7 +151,21 @@ impl Scenario {
                 source: r.source(),
             }
         };
-        let order: Vec<String> = self.spec.deploys.iter().map(|d| d.name.clone()).collect();
+        // Only deploys served so far can be on the page (each scenario has its own browser
+        // context and server): Angular's kill-switch deploys share v2's page byte for byte,
+        // and v2 must not read as ambiguous before they were ever deployed.
+        let served = self
+            .served
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let order: Vec<String> = self
+            .spec
+            .deploys
+            .iter()
+            .map(|d| d.name.clone())
+            .filter(|d| served.contains(d))
+            .collect();
         // A failed navigation ends on Chromium's error page. Which document requests report
         // what (`net::ERR_FAILED`, a second one `net::ERR_ABORTED`, one with neither) and in
         // which order varied under load, so the page itself is the signal and the message

@@ -21,6 +21,9 @@ pub struct BuildFacts {
     pub fetch_handler: bool,
     /// Whether the worker uses Cache Storage.
     pub uses_caches: bool,
+    /// Whether the first update deploy's worker script differs from the installed one's (an
+    /// Angular app's `ngsw-worker.js` never does: it updates through `ngsw.json`).
+    pub worker_changes: bool,
     /// The first update deploy whose build has no file at `service_worker` (the worker moved or
     /// was dropped), if any.
     pub worker_missing_in: Option<String>,

@@ -222,3 +222,62 @@ fn angular_updates_through_its_manifest_and_prunes_on_restart() {
         db.message
     );
 }
+
+/// `swgate init` on real output writes a spec that runs as written, to verdicts (exit 0 or 1,
+/// no ERROR or TIMEOUT): Angular's deploys in release order with the kill switches last (its
+/// worker's own `unregister()` fallback is not one), no `sw-script-fresh` for its unchanged
+/// worker; a version-skew action on a chunk whose name changes between releases.
+#[test]
+fn init_on_real_output_writes_specs_that_run_to_verdicts() {
+    real_corpus();
+    let dir = tempfile::tempdir().unwrap();
+    for (app, expect) in [
+        (
+            "angular-ngsw",
+            &[
+                "  v2: ",
+                "  kill-404: ",
+                "  kill-safety: ",
+                "  - kill-switch\n",
+            ][..],
+        ),
+        (
+            "workbox-generatesw-skipwaiting",
+            &["  - caches-pruned\n", "fetch('/chunks/settings."][..],
+        ),
+    ] {
+        let spec = dir.path().join(format!("{app}.yaml"));
+        let init = crate::util::swgate()
+            .args(["init", &format!("tests/real/out/{app}/v1"), "-o"])
+            .arg(&spec)
+            .output()
+            .unwrap();
+        assert_eq!(
+            init.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        let text = std::fs::read_to_string(&spec).unwrap();
+        for needle in expect {
+            assert!(text.contains(needle), "{app}: no `{needle}` in\n{text}");
+        }
+        assert!(
+            !(app == "angular-ngsw" && text.contains("- sw-script-fresh")),
+            "{text}"
+        );
+        let run = crate::util::swgate()
+            .arg("run")
+            .arg(&spec)
+            .args(["-j", "4", "--chromium"])
+            .arg(crate::util::chromium())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            matches!(run.status.code(), Some(0 | 1)),
+            "{app}: exit {:?}\n{stderr}\nspec:\n{text}",
+            run.status.code()
+        );
+    }
+}

@@ -281,3 +281,52 @@ fn init_on_real_output_writes_specs_that_run_to_verdicts() {
         );
     }
 }
+
+/// injectManifest into a hand-written worker (Workbox libraries copied locally): the same
+/// precache behaviour as generateSW.
+#[test]
+fn workbox_inject_manifest_prunes_by_entries_and_updates() {
+    real_corpus();
+    let s = run_specs(&["tests/real/specs/workbox-injectmanifest.yaml"]);
+    assert_verdict(
+        &s,
+        "caches-pruned",
+        Verdict::Pass,
+        "no cache holds v1's bytes for a file v2 changed or dropped once v2's worker activated; \
+         the cache names were kept and their entries replaced; caches now: \
+         `workbox-precache-v2-<origin>/` (4 entries)",
+    );
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Pass,
+        "reached v2 on reload 2 of 3: v2 (document from service worker (cache \
+         \"workbox-precache-v2-<origin>/\"), worker v2 controls the page)",
+    );
+}
+
+/// vite-plugin-pwa `autoUpdate` reloads every tab itself when v2 takes control; that reload
+/// supersedes swgate's, and the page is read from the document that finished.
+#[test]
+fn vite_plugin_pwa_auto_update_reaches_v2_and_survives_its_own_reload() {
+    real_corpus();
+    let s = run_specs(&["tests/real/specs/vite-pwa-autoupdate.yaml"]);
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Pass,
+        "reached v2 on reload ",
+    );
+    assert_verdict(
+        &s,
+        "version-skew",
+        Verdict::Pass,
+        "every reload after v2 was deployed showed one deploy without errors",
+    );
+    assert_verdict(
+        &s,
+        "caches-pruned",
+        Verdict::Pass,
+        "no cache holds v1's bytes for a file v2 changed or dropped once v2's worker activated",
+    );
+}

@@ -172,7 +172,13 @@ impl Check for KillSwitch {
                 break;
             }
             if live {
-                last_update = Some(s.await_update_check(since).await?);
+                let update = s.await_update_check(since).await?;
+                if update == UpdateCheck::Unchanged {
+                    // An app that updates through its own manifest (Angular) acts on a missing
+                    // one in its own update check, ~5 s after the last fetch.
+                    s.await_app_retirement(since).await?;
+                }
+                last_update = Some(update);
             }
         }
         Ok(Observation {
@@ -215,7 +221,25 @@ impl Check for KillSwitch {
             ),
             Some(UpdateCheck::Activated) | None => String::new(),
         };
-        let why = format!("{cached_page}{why}");
+        // The kill deploy's own page, fetched from the network with no worker in control, left a
+        // registration behind: it registers the worker again (Angular's kill switches keep the
+        // app's `register` call, measured in tests/real).
+        let own_page = o
+            .seen
+            .iter()
+            .find(|n| {
+                n.shown.as_deref() == Some(&*o.kill)
+                    && n.document_source == "network"
+                    && n.page_registrations > 0
+            })
+            .map(|n| {
+                format!(
+                    "; `{}`'s own page registers the worker again (navigation {} loaded it from the network with no worker in control, and a registration followed): a kill switch's pages must not call `navigator.serviceWorker.register`",
+                    o.kill, n.number
+                )
+            })
+            .unwrap_or_default();
+        let why = format!("{cached_page}{own_page}{why}");
         Judgement::Fail(format!(
             "the kill switch did not reach an existing client: after {} navigation{} with `{}` deployed, {}{why}",
             o.seen.len(),

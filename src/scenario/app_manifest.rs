@@ -200,4 +200,40 @@ impl Scenario {
             tokio::time::sleep(POLL).await;
         }
     }
+
+    /// For an app with its own manifest, after a navigation that began when the request log
+    /// had `since` entries and an update check that found the worker script unchanged: waits
+    /// for the app's update check (its manifest request) and, when the manifest is gone
+    /// (Angular's kill switch: `ngsw.json` answering 404), for the worker to unregister itself
+    /// as Angular does (CDP reports no live registration). No-op for other apps.
+    pub async fn await_app_retirement(&self, since: usize) -> Result<(), ScenarioError> {
+        let Some(manifest) = self.app_manifest() else {
+            return Ok(());
+        };
+        let request = self
+            .server()
+            .log()
+            .wait_for(
+                since,
+                &format!("the app's update check (its worker reading {manifest})"),
+                self.wait(),
+                |r| strip_query(&r.path) == manifest,
+            )
+            .await?;
+        self.note(format!(
+            "the app's update check: {manifest} answered {} by {}",
+            request.status, request.deploy
+        ));
+        if request.status == 404 {
+            self.page()
+                .wait_for_sw(
+                    &format!("the app's worker to unregister itself after {manifest} answered 404"),
+                    self.wait(),
+                    |s| s.live_registrations().next().is_none(),
+                )
+                .await?;
+            self.note("the app's worker unregistered itself");
+        }
+        Ok(())
+    }
 }

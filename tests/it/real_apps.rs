@@ -330,3 +330,32 @@ fn vite_plugin_pwa_auto_update_reaches_v2_and_survives_its_own_reload() {
         "no cache holds v1's bytes for a file v2 changed or dropped once v2's worker activated",
     );
 }
+
+/// Angular's documented kill switch (ngsw.json answering 404): swgate waits for Angular's own
+/// update check, the worker deletes its caches and unregisters, and then the kill deploy's page
+/// registers it again, which the message says.
+#[test]
+fn angulars_404_kill_switch_acts_but_its_page_registers_again() {
+    real_corpus();
+    let s = run_specs(&["tests/real/specs/angular-ngsw-kill.yaml"]);
+    let r = s
+        .results
+        .iter()
+        .find(|r| r.check == "kill-switch" && r.message.contains("`kill-404` deployed"))
+        .expect("the kill-404 scenario ran");
+    assert_eq!(r.verdict, Verdict::Fail, "{}", r.message);
+    assert!(
+        r.message.contains(
+            "`kill-404`'s own page registers the worker again (navigation 2 loaded it from the \
+             network with no worker in control, and a registration followed)"
+        ),
+        "{}",
+        r.message
+    );
+    let steps = swgate::timeline::detail_log(&r.timeline).join("\n");
+    assert!(
+        steps.contains("the app's update check: /ngsw.json answered 404 by kill-404")
+            && steps.contains("the app's worker unregistered itself"),
+        "{steps}"
+    );
+}

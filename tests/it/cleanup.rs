@@ -128,7 +128,7 @@ fn failing_run_leaves_nothing_and_writes_junit() {
         "{xml}"
     );
     assert!(
-        xml.contains(r#"<failure message="old caches pile up on users&apos; disks: after v2&apos;s worker activated, 1 cache created under v1 remains: `shell-v1` (2 entries)" type="fail">"#),
+        xml.contains(r#"<failure message="old entries pile up on users&apos; disks: after v2&apos;s worker activated, 2 cache entries still hold v1&apos;s bytes for files v2 changed or dropped: / in `shell-v1` (v1&apos;s bytes; v2 changed it), /assets/app.9e4c7a02.js in `shell-v1` (v1&apos;s bytes; v2 dropped it)" type="fail">"#),
         "{xml}"
     );
     assert!(

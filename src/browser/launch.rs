@@ -19,8 +19,8 @@ use tokio::process::{Child, Command};
 use super::error::BrowserError;
 
 /// How to install Chromium, printed whenever it is missing.
-pub const INSTALL_HINT: &str = "install it with `apt-get install chromium` (Debian/Ubuntu), \
-or pass --chromium PATH / set SWGATE_CHROMIUM";
+pub const INSTALL_HINT: &str = "install it with `apt-get install chromium` (Debian/Ubuntu) or \
+`npx playwright install chromium` (any OS), or pass --chromium PATH / set SWGATE_CHROMIUM";
 
 /// Profile directories are named `swgate-profile-<pid>-…` so a later run can tell whose they are.
 const PROFILE_PREFIX: &str = "swgate-profile-";
@@ -77,12 +77,67 @@ impl Profile {
 /// The flag says whether the profile is temporary (to remove) or kept.
 static LAUNCHED: Mutex<Vec<(i32, PathBuf, bool)>> = Mutex::new(Vec::new());
 
-/// Finds the Chromium binary: the explicit path if given, else `chromium`, `chromium-browser`,
-/// `google-chrome` on `PATH`.
+/// Finds the Chromium binary in the documented order (see [`locate_chromium`]).
 pub fn find_chromium(explicit: Option<&Path>) -> Result<PathBuf, BrowserError> {
+    locate_chromium(explicit, &ChromiumSearch::from_env()).map(|found| found.path)
+}
+
+/// Where a search for Chromium looks, from the environment (tests build their own).
+#[derive(Debug, Clone, Default)]
+pub struct ChromiumSearch {
+    /// `PATH`.
+    pub path_var: std::ffi::OsString,
+    /// `$HOME`, for `~/.cache/ms-playwright` and `~/.cache/puppeteer`.
+    pub home: Option<PathBuf>,
+    /// `$PLAYWRIGHT_BROWSERS_PATH`, which replaces `~/.cache/ms-playwright`.
+    pub playwright_browsers_path: Option<PathBuf>,
+    /// `$PUPPETEER_CACHE_DIR`, which replaces `~/.cache/puppeteer`.
+    pub puppeteer_cache_dir: Option<PathBuf>,
+}
+
+impl ChromiumSearch {
+    /// The search this process's environment describes.
+    pub fn from_env() -> Self {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        ChromiumSearch {
+            path_var: std::env::var_os("PATH").unwrap_or_default(),
+            home: var("HOME"),
+            playwright_browsers_path: var("PLAYWRIGHT_BROWSERS_PATH"),
+            puppeteer_cache_dir: var("PUPPETEER_CACHE_DIR"),
+        }
+    }
+}
+
+/// A Chromium binary and how it was found, for the run header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundChromium {
+    /// The binary.
+    pub path: PathBuf,
+    /// Where it came from: `--chromium/SWGATE_CHROMIUM`, `PATH`, `Playwright's browsers`,
+    /// `Puppeteer's browsers`.
+    pub how: &'static str,
+}
+
+/// Finds Chromium: the explicit path (`--chromium` or `SWGATE_CHROMIUM`), else `chromium`,
+/// `chromium-browser`, `google-chrome` on `PATH`, else the newest Chromium Playwright installed
+/// (`$PLAYWRIGHT_BROWSERS_PATH` or `~/.cache/ms-playwright`: `chromium-*`, then its headless
+/// shell builds), else the newest Puppeteer installed (`$PUPPETEER_CACHE_DIR` or
+/// `~/.cache/puppeteer`: `chrome`, then `chrome-headless-shell`). A JavaScript project's CI
+/// usually has one of the last two and no system Chromium.
+pub fn locate_chromium(
+    explicit: Option<&Path>,
+    search: &ChromiumSearch,
+) -> Result<FoundChromium, BrowserError> {
     if let Some(path) = explicit {
         return if path.is_file() {
-            Ok(path.to_path_buf())
+            Ok(FoundChromium {
+                path: path.to_path_buf(),
+                how: "--chromium/SWGATE_CHROMIUM",
+            })
         } else {
             Err(BrowserError::NotFound {
                 searched: format!("{} does not exist", path.display()),
@@ -91,19 +146,105 @@ pub fn find_chromium(explicit: Option<&Path>) -> Result<PathBuf, BrowserError> {
         };
     }
     let names = ["chromium", "chromium-browser", "google-chrome"];
-    let path_var = std::env::var_os("PATH").unwrap_or_default();
-    for dir in std::env::split_paths(&path_var) {
+    for dir in std::env::split_paths(&search.path_var) {
         for name in names {
             let candidate = dir.join(name);
             if candidate.is_file() {
-                return Ok(candidate);
+                return Ok(FoundChromium {
+                    path: candidate,
+                    how: "PATH",
+                });
             }
         }
     }
+    let cache = |name: &str| search.home.as_ref().map(|h| h.join(".cache").join(name));
+    let playwright = search
+        .playwright_browsers_path
+        .clone()
+        .or_else(|| cache("ms-playwright"));
+    let puppeteer = search
+        .puppeteer_cache_dir
+        .clone()
+        .or_else(|| cache("puppeteer"));
+    // Playwright: <root>/chromium-<build>/chrome-linux/chrome, and the headless shell builds
+    // <root>/chromium_headless_shell-<build>/chrome-linux/headless_shell (older) or
+    // …/chrome-headless-shell-linux64/chrome-headless-shell (newer).
+    if let Some(root) = &playwright {
+        let found = newest_binary(
+            root,
+            "chromium-",
+            &["chrome-linux/chrome", "chrome-linux64/chrome"],
+        )
+        .or_else(|| {
+            newest_binary(
+                root,
+                "chromium_headless_shell-",
+                &[
+                    "chrome-linux/headless_shell",
+                    "chrome-headless-shell-linux64/chrome-headless-shell",
+                ],
+            )
+        });
+        if let Some(path) = found {
+            return Ok(FoundChromium {
+                path,
+                how: "Playwright's browsers",
+            });
+        }
+    }
+    // Puppeteer: <root>/chrome/linux-<version>/chrome-linux64/chrome and
+    // <root>/chrome-headless-shell/linux-<version>/chrome-headless-shell-linux64/chrome-headless-shell.
+    if let Some(root) = &puppeteer {
+        let found = newest_binary(&root.join("chrome"), "linux-", &["chrome-linux64/chrome"])
+            .or_else(|| {
+                newest_binary(
+                    &root.join("chrome-headless-shell"),
+                    "linux-",
+                    &["chrome-headless-shell-linux64/chrome-headless-shell"],
+                )
+            });
+        if let Some(path) = found {
+            return Ok(FoundChromium {
+                path,
+                how: "Puppeteer's browsers",
+            });
+        }
+    }
+    let shown = |p: &Option<PathBuf>| {
+        p.as_ref()
+            .map_or("(no HOME)".to_string(), |p| p.display().to_string())
+    };
     Err(BrowserError::NotFound {
-        searched: format!("none of {} on PATH", names.join(", ")),
+        searched: format!(
+            "none of {} on PATH, no Chromium in Playwright's {} or Puppeteer's {}",
+            names.join(", "),
+            shown(&playwright),
+            shown(&puppeteer)
+        ),
         hint: INSTALL_HINT,
     })
+}
+
+/// In `root`, the directories named `prefix<version>`, newest version first (numbers compared
+/// as numbers), and the first of `binaries` that exists under one of them.
+fn newest_binary(root: &Path, prefix: &str, binaries: &[&str]) -> Option<PathBuf> {
+    let mut dirs: Vec<(Vec<u64>, PathBuf)> = std::fs::read_dir(root)
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let version = name.strip_prefix(prefix)?;
+            let key = version
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|p| !p.is_empty())
+                .filter_map(|p| p.parse().ok())
+                .collect();
+            Some((key, e.path()))
+        })
+        .collect();
+    dirs.sort_by(|a, b| b.0.cmp(&a.0));
+    dirs.iter()
+        .find_map(|(_, dir)| binaries.iter().map(|b| dir.join(b)).find(|p| p.is_file()))
 }
 
 /// A running Chromium that swgate spawned: its process group, profile and DevTools URL.
@@ -453,5 +594,53 @@ pub fn sweep_stale_profiles() {
             tracing::debug!("removing stale profile {}", entry.path().display());
             let _ = std::fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(path: &Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "").unwrap();
+    }
+
+    /// PATH first, then Playwright (newest build; a headless shell only without a full
+    /// build), then Puppeteer (newest); the error names every place searched.
+    #[test]
+    fn chromium_search_order() {
+        let home = tempfile::tempdir().unwrap();
+        let h = home.path();
+        let search = ChromiumSearch {
+            path_var: std::ffi::OsString::from("/nonexistent"),
+            home: Some(h.to_path_buf()),
+            ..Default::default()
+        };
+        let found = |s: &ChromiumSearch| locate_chromium(None, s).map(|f| (f.path, f.how));
+        let err = locate_chromium(None, &search).unwrap_err().to_string();
+        assert!(
+            err.contains("ms-playwright") && err.contains("puppeteer"),
+            "{err}"
+        );
+        let pptr = h.join(".cache/puppeteer/chrome/linux-131.0.6778.85/chrome-linux64/chrome");
+        put(&pptr);
+        put(&h.join(".cache/puppeteer/chrome/linux-99.0.1/chrome-linux64/chrome"));
+        assert_eq!(found(&search).unwrap(), (pptr, "Puppeteer's browsers"));
+        let shell =
+            h.join(".cache/ms-playwright/chromium_headless_shell-1169/chrome-linux/headless_shell");
+        put(&shell);
+        assert_eq!(found(&search).unwrap(), (shell, "Playwright's browsers"));
+        let newest = h.join(".cache/ms-playwright/chromium-1169/chrome-linux/chrome");
+        put(&newest);
+        put(&h.join(".cache/ms-playwright/chromium-1148/chrome-linux/chrome"));
+        assert_eq!(found(&search).unwrap(), (newest, "Playwright's browsers"));
+        let bin = h.join("bin");
+        put(&bin.join("chromium"));
+        let on_path = ChromiumSearch {
+            path_var: bin.clone().into_os_string(),
+            ..search.clone()
+        };
+        assert_eq!(found(&on_path).unwrap(), (bin.join("chromium"), "PATH"));
     }
 }

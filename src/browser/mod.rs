@@ -11,7 +11,8 @@ mod sw_state;
 
 pub use error::BrowserError;
 pub use launch::{
-    find_chromium, kill_all_launched, sweep_stale_profiles, LaunchOptions, INSTALL_HINT,
+    find_chromium, kill_all_launched, locate_chromium, sweep_stale_profiles, ChromiumSearch,
+    FoundChromium, LaunchOptions, INSTALL_HINT,
 };
 pub use network_log::{cache_label, NetworkLog, NetworkRequest};
 pub use page::{

@@ -16,7 +16,7 @@ pub(super) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
-    /// Run spec files against real Chromium (default: the bundled `specs/`).
+    /// Run spec files against real Chromium (default: ./swgate.yaml, ./swgate/, then ./specs/).
     Run(RunArgs),
     /// List the available checks and their parameters.
     List,
@@ -86,7 +86,8 @@ pub(super) struct ReproArgs {
 
 #[derive(Debug, Args)]
 pub(super) struct RunArgs {
-    /// Spec files, or directories of `*.yaml` specs.
+    /// Spec files, or directories of `*.yaml` specs. Default: ./swgate.yaml (what `swgate
+    /// init` writes), else every spec in ./swgate/, else ./specs/.
     pub(super) paths: Vec<PathBuf>,
     /// Write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]

@@ -71,7 +71,7 @@ pub(super) async fn repro_command(args: ReproArgs) -> i32 {
         );
     }
     spec.checks = vec![spec.checks.swap_remove(chosen)];
-    let mut options = match run_options(&args.browser, None) {
+    let mut options = match run_options(&args.browser, None, false) {
         Ok(o) => o,
         Err(code) => return code,
     };

@@ -5,7 +5,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::browser::{find_chromium, kill_all_launched, BrowserError, LaunchOptions};
+use crate::browser::{
+    kill_all_launched, locate_chromium, BrowserError, ChromiumSearch, LaunchOptions,
+};
 use crate::checks::CheckConfig;
 use crate::exit_codes;
 use crate::report::{
@@ -43,11 +45,28 @@ pub(super) fn load_specs(paths: &[PathBuf]) -> Result<Vec<Spec>, i32> {
 }
 
 /// Run options from the browser arguments (one job, no partition); `Err` holds the exit code.
-pub(super) fn run_options(browser: &BrowserArgs, connect: Option<&str>) -> Result<RunOptions, i32> {
-    let chromium = match (connect, find_chromium(browser.chromium.as_deref())) {
-        (Some(_), _) => PathBuf::new(),
-        (None, Ok(p)) => p,
-        (None, Err(e)) => {
+/// `announce` prints which Chromium was found and how (the run header's first line).
+pub(super) fn run_options(
+    browser: &BrowserArgs,
+    connect: Option<&str>,
+    announce: bool,
+) -> Result<RunOptions, i32> {
+    let found = connect
+        .is_none()
+        .then(|| locate_chromium(browser.chromium.as_deref(), &ChromiumSearch::from_env()));
+    let chromium = match found {
+        None => PathBuf::new(),
+        Some(Ok(found)) => {
+            if announce {
+                eprintln!(
+                    "swgate: Chromium {} (from {})",
+                    found.path.display(),
+                    found.how
+                );
+            }
+            found.path
+        }
+        Some(Err(e)) => {
             eprintln!("error: {e}");
             return Err(exit_codes::INFRASTRUCTURE_ERROR);
         }
@@ -69,7 +88,15 @@ pub(super) fn run_options(browser: &BrowserArgs, connect: Option<&str>) -> Resul
 
 pub(super) async fn run_command(args: RunArgs) -> i32 {
     let paths = if args.paths.is_empty() {
-        vec![bundled_specs_dir()]
+        match default_spec_paths(Path::new(".")) {
+            Some(p) => vec![p],
+            None => {
+                eprintln!(
+                    "error: no spec found (looked for ./swgate.yaml, specs in ./swgate/, then ./specs/); write one with `swgate init BUILD_DIR`"
+                );
+                return exit_codes::USAGE_ERROR;
+            }
+        }
     } else {
         args.paths.clone()
     };
@@ -77,7 +104,7 @@ pub(super) async fn run_command(args: RunArgs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let options = match run_options(&args.browser, args.connect.as_deref()) {
+    let options = match run_options(&args.browser, args.connect.as_deref(), !args.quiet) {
         Ok(o) => RunOptions {
             jobs: args.jobs.unwrap_or_else(default_jobs).max(1),
             partition: args.partition,
@@ -162,11 +189,46 @@ pub(super) async fn handle_signals(cancel: tokio::sync::watch::Sender<bool>) {
     std::process::exit(exit_codes::INTERRUPTED);
 }
 
-pub(super) fn bundled_specs_dir() -> PathBuf {
-    let local = PathBuf::from("specs");
-    if local.is_dir() {
-        local
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs")
+/// What `swgate run` without paths runs, relative to `dir` (the working directory): the spec
+/// `swgate init` writes by default (`swgate.yaml`), else every spec in `swgate/`, else
+/// `specs/` (this repository's bundled specs, so its quick start works from its root). Nothing
+/// depends on where swgate was compiled.
+pub(super) fn default_spec_paths(dir: &Path) -> Option<PathBuf> {
+    let is_spec = |p: &Path| {
+        p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+    };
+    let has_specs = |d: &Path| {
+        std::fs::read_dir(d).is_ok_and(|entries| entries.flatten().any(|e| is_spec(&e.path())))
+    };
+    for file in ["swgate.yaml", "swgate.yml"] {
+        let path = dir.join(file);
+        if is_spec(&path) {
+            return Some(PathBuf::from(file));
+        }
+    }
+    ["swgate", "specs"]
+        .into_iter()
+        .find(|d| has_specs(&dir.join(d)))
+        .map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_specs_are_found_in_the_documented_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        assert_eq!(default_spec_paths(root), None);
+        std::fs::create_dir(root.join("specs")).unwrap();
+        assert_eq!(default_spec_paths(root), None, "an empty specs/ is no spec");
+        std::fs::write(root.join("specs/a.yaml"), "").unwrap();
+        assert_eq!(default_spec_paths(root), Some("specs".into()));
+        std::fs::create_dir(root.join("swgate")).unwrap();
+        std::fs::write(root.join("swgate/app.yml"), "").unwrap();
+        assert_eq!(default_spec_paths(root), Some("swgate".into()));
+        std::fs::write(root.join("swgate.yaml"), "").unwrap();
+        assert_eq!(default_spec_paths(root), Some("swgate.yaml".into()));
     }
 }

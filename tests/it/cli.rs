@@ -66,7 +66,7 @@ fn missing_chromium_exits_3_with_the_install_hint() {
     exit: 3
     --- stdout
     --- stderr
-    error: Chromium not found (/nonexistent/chromium does not exist); install it with `apt-get install chromium` (Debian/Ubuntu), or pass --chromium PATH / set SWGATE_CHROMIUM
+    error: Chromium not found (/nonexistent/chromium does not exist); install it with `apt-get install chromium` (Debian/Ubuntu) or `npx playwright install chromium` (any OS), or pass --chromium PATH / set SWGATE_CHROMIUM
     ");
 }
 
@@ -76,10 +76,33 @@ fn chromium_absent_from_path_exits_3_with_the_install_hint() {
         swgate()
             .args(["run", "specs/network-first.yaml"])
             .env("PATH", "/nonexistent")
+            .env("HOME", "/nonexistent")
+            .env_remove("PLAYWRIGHT_BROWSERS_PATH")
+            .env_remove("PUPPETEER_CACHE_DIR")
             .env_remove("SWGATE_CHROMIUM"),
     );
     assert!(output.starts_with("exit: 3\n"), "{output}");
     assert!(output.contains("apt-get install chromium"), "{output}");
+    assert!(
+        output.contains("no Chromium in Playwright's /nonexistent/.cache/ms-playwright or Puppeteer's /nonexistent/.cache/puppeteer"),
+        "{output}"
+    );
+    assert!(
+        output.contains("npx playwright install chromium"),
+        "{output}"
+    );
+}
+
+/// `swgate run` without paths in a directory with no spec: exit 2, and how to write one.
+#[test]
+fn no_spec_in_the_working_directory_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = output_of(swgate().arg("run").current_dir(dir.path()));
+    assert!(output.starts_with("exit: 2\n"), "{output}");
+    assert!(
+        output.contains("no spec found (looked for ./swgate.yaml, specs in ./swgate/, then ./specs/); write one with `swgate init BUILD_DIR`"),
+        "{output}"
+    );
 }
 
 #[test]

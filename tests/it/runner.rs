@@ -215,3 +215,80 @@ fn a_worker_that_never_installs_is_a_clear_error() {
         r.message
     );
 }
+
+/// A JavaScript project's CI has Playwright's Chromium and no system one: with nothing on PATH,
+/// swgate takes the newest `chromium-*` build in Playwright's cache (a temporary HOME whose
+/// `chrome` links to the real Chromium; an older, empty build beside it) and says so.
+#[test]
+fn chromium_is_found_in_playwrights_cache_when_path_has_none() {
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join(".cache/ms-playwright");
+    for build in ["chromium-999", "chromium-1200"] {
+        std::fs::create_dir_all(cache.join(build).join("chrome-linux")).unwrap();
+    }
+    std::os::unix::fs::symlink(
+        std::fs::canonicalize(chromium()).unwrap(),
+        cache.join("chromium-1200/chrome-linux/chrome"),
+    )
+    .unwrap();
+    std::fs::write(
+        cache.join("chromium-999/chrome-linux/chrome"),
+        "not a browser",
+    )
+    .unwrap();
+    let out = swgate()
+        .args(["run", "specs/network-first.yaml", "-j", "2"])
+        .env("PATH", "/nonexistent")
+        .env("HOME", home.path())
+        .env_remove("SWGATE_CHROMIUM")
+        .env_remove("PLAYWRIGHT_BROWSERS_PATH")
+        .env_remove("PUPPETEER_CACHE_DIR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "swgate: Chromium {} (from Playwright's browsers)",
+            cache.join("chromium-1200/chrome-linux/chrome").display()
+        )),
+        "{stderr}"
+    );
+}
+
+/// In a project directory, `swgate run` with no path runs the `swgate.yaml` that `swgate init`
+/// wrote there, not this repository's bundled specs.
+#[test]
+fn run_without_paths_runs_the_projects_swgate_yaml() {
+    let project = tempfile::tempdir().unwrap();
+    let build = repo().join("fixtures/apps/network-first/v1");
+    let init = swgate()
+        .arg("init")
+        .arg(&build)
+        .current_dir(project.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        init.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    assert!(project.path().join("swgate.yaml").is_file());
+    let run = swgate()
+        .args(["run", "-j", "4", "--chromium"])
+        .arg(chromium())
+        .current_dir(project.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(matches!(run.status.code(), Some(0 | 1)), "{stderr}");
+    assert!(
+        stderr.contains("network-first › update-recovers"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("stuck-shell"),
+        "ran the bundled specs:\n{stderr}"
+    );
+}

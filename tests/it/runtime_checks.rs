@@ -100,7 +100,12 @@ fn navigation_timeout_fails_without_a_whole_response_timeout() {
     );
     let m = &crate::util::result(&ttfb, "navigation-timeout").message;
     assert!(
-        m.ends_with("headers sent, body stalled half-way: still loading after 4.0s"),
+        m.ends_with(
+            "headers sent, body stalled half-way: still loading after 4.0s; the fallback covers \
+             only the wait for response headers (as Workbox's `networkTimeoutSeconds` does, \
+             workbox#1301): time out the whole response, body included, or answer from the \
+             cache and update in the background"
+        ),
         "{m}"
     );
 }

@@ -142,7 +142,28 @@ pub(super) fn worker_sources(build: &BuildFiles, worker: &str) -> String {
                 .collect::<Vec<_>>()
         })
         .collect();
-    for import in imports {
+    // workbox-build's generateSW loads its runtime with an AMD-style loader instead:
+    // `define(["./workbox-0bb07689"], …)`, the `.js` added by the loader. The fetch handler and
+    // the caching live there (measured on workbox-build 7.4.1 and vite-plugin-pwa 2.0.0).
+    let defined: Vec<String> = text
+        .match_indices("define([")
+        .flat_map(|(i, _)| {
+            let args = &text[i + "define([".len()..];
+            let args = &args[..args.find(']').unwrap_or(args.len())];
+            args.split(',')
+                .map(|a| a.trim().trim_matches(['\'', '"', '`']).to_string())
+                .filter(|a| a.starts_with("./") || a.starts_with('/'))
+                .map(|a| {
+                    if a.ends_with(".js") {
+                        a
+                    } else {
+                        format!("{a}.js")
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for import in imports.into_iter().chain(defined) {
         if let Some(more) = build.text(&resolve_url(base, &import)) {
             text.push('\n');
             text.push_str(&more);

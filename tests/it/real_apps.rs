@@ -255,7 +255,14 @@ fn init_on_real_output_writes_specs_that_run_to_verdicts() {
         ),
         (
             "workbox-generatesw-skipwaiting",
-            &["  - caches-pruned\n", "fetch('/chunks/settings."][..],
+            // Workbox's fetch handler lives in workbox-<hash>.js, loaded by generateSW's
+            // `define([...])`: init follows it and suggests the navigation checks.
+            &[
+                "  - caches-pruned\n",
+                "fetch('/chunks/settings.",
+                "  - navigation-timeout\n",
+                "  - cache-as-database\n",
+            ][..],
         ),
     ] {
         let spec = dir.path().join(format!("{app}.yaml"));

@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 
-use crate::scenario::{ReloadRun, Scenario, ScenarioError, UpdateCheck};
+use crate::scenario::{CacheEntryOrigin, ReloadRun, Scenario, ScenarioError, UpdateCheck};
 use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
@@ -62,6 +62,24 @@ pub struct Observation {
     pub reloads: u32,
     /// The reloads and update checks.
     pub run: ReloadRun,
+    /// When N+1 was not reached: entries of N+1's caches (caches holding N+1's bytes for some
+    /// file) that hold N's bytes for a file N+1 changed. Its install fetched them through the
+    /// browser's HTTP cache, which still had N's copy.
+    pub polluted: Vec<CacheEntryOrigin>,
+}
+
+/// Entries of N+1's caches that hold N's bytes for a file N+1 changed.
+fn polluted_entries(entries: &[CacheEntryOrigin], from: &str, to: &str) -> Vec<CacheEntryOrigin> {
+    let holds_new = |cache: &str| {
+        entries
+            .iter()
+            .any(|e| e.cache == cache && e.bytes_of.iter().any(|d| d == to))
+    };
+    entries
+        .iter()
+        .filter(|e| e.stale(from, to) && e.changed_in(to) && holds_new(&e.cache))
+        .cloned()
+        .collect()
 }
 
 impl Check for UpdateRecovers {
@@ -84,11 +102,17 @@ impl Check for UpdateRecovers {
         s.install(&from).await?;
         s.deploy(&to)?;
         let run = s.reload_until(&to, self.reloads).await?;
+        let polluted = if run.reached(&to).is_none() {
+            polluted_entries(&s.cache_entry_origins().await?, &from, &to)
+        } else {
+            Vec::new()
+        };
         Ok(Observation {
             from,
             to,
             reloads: self.reloads,
             run,
+            polluted,
         })
     }
 
@@ -123,8 +147,27 @@ impl Check for UpdateRecovers {
             ),
             None => String::new(),
         };
+        let polluted = if o.polluted.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {}'s own cache holds {}'s bytes for {} (its install fetched them through the browser's HTTP cache, which still had {}'s copy): precache with `new Request(url, {{ cache: 'reload' }})`, or serve HTML with `Cache-Control: no-cache`",
+                o.to,
+                o.from,
+                o.polluted
+                    .iter()
+                    .map(|e| format!(
+                        "{} in `{}`",
+                        e.path.as_deref().unwrap_or(&e.url),
+                        e.cache
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                o.from
+            )
+        };
         Judgement::Fail(format!(
-            "a returning user never reaches {}: after {} reload{} the page still shows {}{why}",
+            "a returning user never reaches {}: after {} reload{} the page still shows {}{why}{polluted}",
             o.to,
             o.run.attempts.len(),
             if o.run.attempts.len() == 1 { "" } else { "s" },
@@ -156,7 +199,41 @@ mod tests {
                 attempts,
                 last_update,
             },
+            polluted: Vec::new(),
         }
+    }
+
+    fn entry(cache: &str, path: &str, bytes_of: &[&str]) -> CacheEntryOrigin {
+        CacheEntryOrigin {
+            cache: cache.into(),
+            url: format!("http://127.0.0.1:1{path}"),
+            path: Some(path.into()),
+            bytes_of: bytes_of.iter().map(|d| d.to_string()).collect(),
+            present_in: vec!["v1".into(), "v2".into()],
+        }
+    }
+
+    /// N+1's cache holding N's page: the message says which entry and the two fixes. An old
+    /// cache of N's is not N+1's and is not named.
+    #[test]
+    fn names_n_bytes_in_n_plus_1s_cache() {
+        let entries = vec![
+            entry("shell-v2", "/", &["v1"]),
+            entry("shell-v2", "/app.js", &["v2"]),
+            entry("shell-v1", "/", &["v1"]),
+        ];
+        let polluted = polluted_entries(&entries, "v1", "v2");
+        assert_eq!(polluted, vec![entries[0].clone()]);
+        let mut o = observation(vec![attempt(1, "v1")], Some(UpdateCheck::Activated));
+        o.reloads = 1;
+        o.polluted = polluted;
+        let Judgement::Fail(m) = UpdateRecovers::default().judge(&o) else {
+            panic!("expected a failure");
+        };
+        assert!(
+            m.ends_with("; v2's own cache holds v1's bytes for / in `shell-v2` (its install fetched them through the browser's HTTP cache, which still had v1's copy): precache with `new Request(url, { cache: 'reload' })`, or serve HTML with `Cache-Control: no-cache`"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -101,3 +101,22 @@ fn version_marker_names_the_deploy_the_page_shows() {
         "a returning user never reaches two: after 1 reload the page still shows one (document from service worker (cache \"shell-v1\")",
     );
 }
+
+/// The same app as cache-first-skip-waiting but precaching through the HTTP cache: v2's install
+/// gets v1's page (heuristically fresh: no Cache-Control, Last-Modified a day old), and v2's
+/// own cache serves it. cache-first-skip-waiting (`cache: 'reload'`) is the passing twin.
+#[test]
+fn a_precache_filled_from_the_http_cache_keeps_users_on_v1_and_says_why() {
+    let s = run_specs(&["specs/polluted-precache.yaml"]);
+    assert_verdict(
+        &s,
+        "update-recovers",
+        Verdict::Fail,
+        "a returning user never reaches v2: after 3 reloads the page still shows v1 (document \
+         from service worker (cache \"shell-v2\"), worker v2 controls the page); v2's worker \
+         activated but the page still does not show v2; v2's own cache holds v1's bytes for / in \
+         `shell-v2` (its install fetched them through the browser's HTTP cache, which still had \
+         v1's copy): precache with `new Request(url, { cache: 'reload' })`, or serve HTML with \
+         `Cache-Control: no-cache`",
+    );
+}

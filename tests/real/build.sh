@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real-generator corpus: for each app, deploys v1, v2 (and kill switches where the
 # generator has one) written by the real tools (workbox-build, vite + vite-plugin-pwa,
-# @angular/service-worker's ngsw-config), into OUT/<app>/<deploy>/.
+# vite + @serwist/vite, @angular/service-worker's ngsw-config), into OUT/<app>/<deploy>/.
 #
 #   tests/real/build.sh [OUT]          OUT defaults to tests/real/out (what specs/*.yaml read)
 #
@@ -38,17 +38,18 @@ fi
 export SWGATE_NPM_DIR="$npm_dir"
 
 # --- the builds -----------------------------------------------------------------------------
-# Vite resolves the app's imports (virtual:pwa-register -> workbox-window) from the project's
-# directory upward, so the project is staged beside the cached node_modules.
+# Vite resolves the app's imports (virtual:pwa-register -> workbox-window; serwist in the
+# Serwist worker) from the project's directory upward, so the project is staged beside the
+# cached node_modules.
 stage="$npm_dir/stage"
 rm -rf "$stage"
 mkdir -p "$stage/tmp"
 # workbox-build bundles each generateSW worker in a temp dir it never removes: keep those here.
 export TMPDIR="$stage/tmp"
 
-vite_app() { # APP REGISTER_TYPE
-  local app="$1" register="$2" version
-  cp -r "$here/apps/vite-pwa" "$stage/$app"
+vite_app() { # APP SOURCE [REGISTER_TYPE]   SOURCE: a project under apps/
+  local app="$1" source="$2" register="${3:-}" version
+  cp -r "$here/apps/$source" "$stage/$app"
   for version in v1 v2; do
     (cd "$stage/$app" && VITE_APP_NAME="$app" VITE_APP_VERSION="$version" \
       SWGATE_PWA_REGISTER="$register" SWGATE_VITE_OUT="$out/$app/$version" \
@@ -58,13 +59,15 @@ vite_app() { # APP REGISTER_TYPE
 }
 
 t="$(now)"
-# Two lanes for two cores: Workbox (rollup + babel + terser per worker) beside Vite and Angular.
+# Two lanes for two cores: Workbox (rollup + babel + terser per worker) beside Vite (with
+# vite-plugin-pwa or Serwist) and Angular.
 node "$here/gen/workbox.mjs" "$out" &
 workbox_pid=$!
 # If the other lane fails, do not leave the Workbox lane running.
 trap 'kill "$workbox_pid" 2>/dev/null || true' EXIT
-vite_app vite-pwa-autoupdate autoUpdate
-vite_app vite-pwa-prompt prompt
+vite_app vite-pwa-autoupdate vite-pwa autoUpdate
+vite_app vite-pwa-prompt vite-pwa prompt
+vite_app serwist-app serwist
 node "$here/gen/angular.mjs" "$out"
 wait "$workbox_pid"
 trap - EXIT

@@ -9,7 +9,8 @@
 
 use serde::Deserialize;
 
-use crate::scenario::{CacheInfo, Scenario, ScenarioError, UpdateCheck};
+use crate::scenario::{CacheInfo, Scenario, ScenarioError, UpdateCheck, WAITING_GRACE};
+use crate::spec::strip_query;
 use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
@@ -155,6 +156,39 @@ impl Check for KillSwitch {
                     .await?;
             }
             let version = s.page_version().await?;
+            if page_registrations == 0 {
+                // The page may register the worker again from a script that runs after load
+                // (Angular's kill-switch deploys keep the app's `register` call): whether the
+                // registration exists when it is read was a race (tests/real, 1 run in 2). A
+                // script request is the signal when there is one; re-registering a scope that
+                // is still being uninstalled revives it without any request, and nothing says
+                // "will never register", so a short quiet period bounds the wait (as
+                // `WAITING_GRACE` does for waiting workers) and the registrations are read
+                // again after it.
+                let sw = s.spec().service_worker.clone();
+                let registered_again = s
+                    .server()
+                    .log()
+                    .wait_for(
+                        since,
+                        "the page to register the worker again",
+                        WAITING_GRACE,
+                        |r| r.service_worker_script && strip_query(&r.path) == sw,
+                    )
+                    .await
+                    .is_ok();
+                if registered_again {
+                    s.note("the page requested the worker script again: it registers the worker");
+                    s.page()
+                        .wait_for_sw(
+                            "the page's new registration to appear",
+                            s.wait(),
+                            |st| st.live_registrations().next().is_some(),
+                        )
+                        .await?;
+                }
+            }
+            let page_registrations = s.page_registrations().await?;
             let navigation = Navigation {
                 number,
                 cdp_registrations: s.page().sw_state().live_registrations().count(),

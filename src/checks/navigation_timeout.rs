@@ -253,7 +253,7 @@ mod tests {
         assert_eq!(
             NavigationTimeout::default().judge(&o),
             Judgement::Fail(
-                "the page hangs with the network instead of falling back to the worker's cache: with the server holding / open (headers sent, body stalled half-way) it was still loading after 4.0s; no response headers: loaded in 2.0s showing v1 (document from service worker (cache \"shell-v1\")); headers sent, body stalled half-way: still loading after 4.0s".into()
+                "the page hangs with the network instead of falling back to the worker's cache: with the server holding / open (headers sent, body stalled half-way) it was still loading after 4.0s; no response headers: loaded in 2.0s showing v1 (document from service worker (cache \"shell-v1\")); headers sent, body stalled half-way: still loading after 4.0s; the fallback covers only the wait for response headers (as Workbox's `networkTimeoutSeconds` does, workbox#1301): time out the whole response, body included, or answer from the cache and update in the background".into()
             )
         );
     }

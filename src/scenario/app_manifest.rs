@@ -11,6 +11,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::server::RequestRecord;
 use crate::spec::strip_query;
 
 use super::cache_entries::CacheEntryOrigin;
@@ -54,13 +55,10 @@ impl Scenario {
             self.reload().await?;
         }
         let request = self
-            .server()
-            .log()
-            .wait_for(
+            .manifest_request(
+                &manifest,
                 since,
                 &format!("the app's worker to read its manifest {manifest}"),
-                self.wait(),
-                |r| strip_query(&r.path) == manifest,
             )
             .await?;
         self.note(format!(
@@ -90,23 +88,9 @@ impl Scenario {
         since: usize,
         target: &str,
     ) -> Result<bool, ScenarioError> {
-        let Some(manifest) = self.app_manifest() else {
+        let Some(request) = self.app_update_check(since).await? else {
             return Ok(false);
         };
-        let request = self
-            .server()
-            .log()
-            .wait_for(
-                since,
-                &format!("the app's update check (its worker reading {manifest})"),
-                self.wait(),
-                |r| strip_query(&r.path) == manifest,
-            )
-            .await?;
-        self.note(format!(
-            "the app's update check: {manifest} answered {} by {}",
-            request.status, request.deploy
-        ));
         if request.status != 200 || request.deploy != target {
             return Ok(false);
         }
@@ -182,15 +166,12 @@ impl Scenario {
         self.stop_workers().await?;
         let since = self.server().log().len();
         self.reload().await?;
-        self.server()
-            .log()
-            .wait_for(
-                since,
-                &format!("the restarted worker's idle tasks (its request for {manifest})"),
-                self.wait(),
-                |r| strip_query(&r.path) == manifest,
-            )
-            .await?;
+        self.manifest_request(
+            &manifest,
+            since,
+            &format!("the restarted worker's idle tasks (its request for {manifest})"),
+        )
+        .await?;
         let started = Instant::now();
         loop {
             let entries = self.cache_entry_origins().await?;
@@ -207,27 +188,16 @@ impl Scenario {
     /// (Angular's kill switch: `ngsw.json` answering 404), for the worker to unregister itself
     /// as Angular does (CDP reports no live registration). No-op for other apps.
     pub async fn await_app_retirement(&self, since: usize) -> Result<(), ScenarioError> {
-        let Some(manifest) = self.app_manifest() else {
+        let Some(request) = self.app_update_check(since).await? else {
             return Ok(());
         };
-        let request = self
-            .server()
-            .log()
-            .wait_for(
-                since,
-                &format!("the app's update check (its worker reading {manifest})"),
-                self.wait(),
-                |r| strip_query(&r.path) == manifest,
-            )
-            .await?;
-        self.note(format!(
-            "the app's update check: {manifest} answered {} by {}",
-            request.status, request.deploy
-        ));
         if request.status == 404 {
             self.page()
                 .wait_for_sw(
-                    &format!("the app's worker to unregister itself after {manifest} answered 404"),
+                    &format!(
+                        "the app's worker to unregister itself after {} answered 404",
+                        strip_query(&request.path)
+                    ),
                     self.wait(),
                     |s| s.live_registrations().next().is_none(),
                 )
@@ -235,5 +205,43 @@ impl Scenario {
             self.note("the app's worker unregistered itself");
         }
         Ok(())
+    }
+
+    /// The first request for `manifest` (any query) at or after log position `since`, waited
+    /// for with the scenario's bound; `what` names it for the timeout.
+    async fn manifest_request(
+        &self,
+        manifest: &str,
+        since: usize,
+        what: &str,
+    ) -> Result<RequestRecord, ScenarioError> {
+        Ok(self
+            .server()
+            .log()
+            .wait_for(since, what, self.wait(), |r| {
+                strip_query(&r.path) == manifest
+            })
+            .await?)
+    }
+
+    /// The app's own update check after log position `since` (its manifest request, which
+    /// Angular makes ~5 s after the last fetch event), noted in the timeline; `None` for an app
+    /// without a manifest.
+    async fn app_update_check(&self, since: usize) -> Result<Option<RequestRecord>, ScenarioError> {
+        let Some(manifest) = self.app_manifest() else {
+            return Ok(None);
+        };
+        let request = self
+            .manifest_request(
+                &manifest,
+                since,
+                &format!("the app's update check (its worker reading {manifest})"),
+            )
+            .await?;
+        self.note(format!(
+            "the app's update check: {manifest} answered {} by {}",
+            request.status, request.deploy
+        ));
+        Ok(Some(request))
     }
 }

@@ -1,6 +1,6 @@
 //! What a check concludes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A check's conclusion from its observations (pure: no browser involved).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub enum Judgement {
 }
 
 /// The verdict of one scenario (one check against one spec).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// The check passed.

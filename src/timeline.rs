@@ -12,7 +12,7 @@
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::outcome::Verdict;
 
@@ -80,7 +80,7 @@ impl Timeline {
 }
 
 /// One stamped event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
     /// Milliseconds since the scenario began.
     pub at_ms: u64,
@@ -90,7 +90,7 @@ pub struct TimelineEntry {
 }
 
 /// What happened; serialized with a `kind` tag (the JSON report's timeline items).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum TimelineEvent {
     /// The fixture server now serves this deploy.
@@ -179,7 +179,7 @@ pub enum TimelineEvent {
 }
 
 /// How a navigation was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NavigationAction {
     /// Opened a URL (typed it, or a new tab).
@@ -189,7 +189,7 @@ pub enum NavigationAction {
 }
 
 /// Who produced a response, from CDP's `Network.Response` fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResponseSource {
     /// The server, with no service worker involved.
@@ -224,7 +224,7 @@ impl ResponseSource {
 }
 
 /// One cache in a [`TimelineEvent::Caches`] snapshot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CacheSnapshot {
     /// Cache name.
     pub name: String,

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::runner::Partition;
+use crate::report::Annotations;
+use crate::runner::{FailOn, Partition};
 
 /// swgate: catches service-worker regressions before users do.
 #[derive(Debug, Parser)]
@@ -26,6 +27,54 @@ pub(super) enum Command {
     Schema,
     /// Write a starter spec for a build output directory.
     Init(InitArgs),
+    /// Merge the JSON reports of a partitioned run's shards into one report.
+    Merge(MergeArgs),
+}
+
+/// Where the reports of a run go: shared by `run` and `merge`.
+#[derive(Debug, Args)]
+pub(super) struct ReportArgs {
+    /// Write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(super) junit: Option<PathBuf>,
+    /// Write the whole run, timelines included, as JSON to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub(super) json: Option<PathBuf>,
+    /// Write a self-contained HTML report (timelines, failure screenshots) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(super) html: Option<PathBuf>,
+    /// Compare with an earlier run's JSON report: every report says, per scenario, new
+    /// failure, fixed, still failing, new or gone.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub(super) baseline: Option<PathBuf>,
+    /// What fails the run: `any` scenario that does not pass, or only `new` failures since
+    /// --baseline (Chromium trouble and interrupts always count).
+    #[arg(
+        long,
+        value_name = "WHAT",
+        default_value = "any",
+        requires_if("new", "baseline")
+    )]
+    pub(super) fail_on: FailOn,
+    /// CI annotations for scenarios that did not pass: `github` prints GitHub Actions
+    /// `::error` lines pointing at the spec; `auto` does so when GITHUB_ACTIONS=true.
+    #[arg(long, value_name = "KIND", default_value = "auto")]
+    pub(super) annotations: Annotations,
+}
+
+#[derive(Debug, Args)]
+pub(super) struct MergeArgs {
+    /// The shards' JSON reports (`swgate run --partition K/N --json FILE`).
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub(super) reports: Vec<PathBuf>,
+    /// Merge shards that ran in different Chromium versions.
+    #[arg(long)]
+    pub(super) allow_mixed_chromium: bool,
+    /// Print only what did not pass.
+    #[arg(short, long)]
+    pub(super) quiet: bool,
+    #[command(flatten)]
+    pub(super) reports_out: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -89,15 +138,8 @@ pub(super) struct RunArgs {
     /// Spec files, or directories of `*.yaml` specs. Default: ./swgate.yaml (what `swgate
     /// init` writes), else every spec in ./swgate/, else ./specs/.
     pub(super) paths: Vec<PathBuf>,
-    /// Write a JUnit XML report to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub(super) junit: Option<PathBuf>,
-    /// Write the whole run, timelines included, as JSON to FILE (`-` for stdout).
-    #[arg(long, value_name = "FILE")]
-    pub(super) json: Option<PathBuf>,
-    /// Write a self-contained HTML report (timelines, failure screenshots) to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub(super) html: Option<PathBuf>,
+    #[command(flatten)]
+    pub(super) reports: ReportArgs,
     /// Scenarios to run at once, all in one Chromium (default: 4 × the CPUs, at most 16;
     /// scenarios mostly wait on Chromium).
     #[arg(short, long, value_name = "N", value_parser = parse_jobs)]

@@ -3,6 +3,7 @@
 //! code of a run is the runner's (`runner::exit_code`).
 
 mod args;
+mod merge;
 mod repro;
 mod run;
 
@@ -16,6 +17,7 @@ use crate::exit_codes;
 use crate::report::stderr_color;
 
 use args::{Cli, Command};
+use merge::merge_command;
 use repro::repro_command;
 use run::run_command;
 
@@ -42,6 +44,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> i32 {
             print!("{}", crate::spec::schema_json::<CheckConfig>());
             exit_codes::SUCCESS
         }
+        Command::Merge(args) => merge_command(args),
         Command::Run(args) => {
             init_tracing(args.verbose);
             block_on(run_command(args))

@@ -11,12 +11,13 @@ use crate::browser::{
 use crate::checks::CheckConfig;
 use crate::exit_codes;
 use crate::report::{
-    stderr_color, write_html, write_json, write_junit, HumanReporter, Progress, Verbosity,
+    baseline_section, github_annotations, read_json_report, stderr_color, write_html, write_json,
+    write_junit, HumanReporter, Progress, Verbosity,
 };
-use crate::runner::{exit_code, run, Cancel, RunError, RunOptions, RunSummary};
+use crate::runner::{compare, exit_code_for, run, Cancel, RunError, RunOptions, RunSummary};
 use crate::spec::{discover_spec_files, load_spec, Spec, SpecError};
 
-use super::args::{default_jobs, BrowserArgs, RunArgs};
+use super::args::{default_jobs, BrowserArgs, ReportArgs, RunArgs};
 use super::chain;
 
 /// Loads every spec, printing each error; `Err` holds the exit code.
@@ -104,6 +105,10 @@ pub(super) async fn run_command(args: RunArgs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let baseline = match load_baseline(&args.reports) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
     let options = match run_options(&args.browser, args.connect.as_deref(), !args.quiet) {
         Ok(o) => RunOptions {
             jobs: args.jobs.unwrap_or_else(default_jobs).max(1),
@@ -144,13 +149,52 @@ pub(super) async fn run_command(args: RunArgs) -> i32 {
             };
         }
     };
+    finish(summary, baseline, &args.reports)
+}
+
+/// Reads `--baseline` before anything runs; `Err` holds the exit code (a usage error: the
+/// file given is not a report this swgate reads).
+pub(super) fn load_baseline(args: &ReportArgs) -> Result<Option<RunSummary>, i32> {
+    let Some(path) = &args.baseline else {
+        return Ok(None);
+    };
+    read_json_report(path).map(Some).map_err(|e| {
+        eprintln!("error: --baseline: {e}");
+        exit_codes::USAGE_ERROR
+    })
+}
+
+/// What `run` and `merge` do with a finished run: compare it with the baseline, end the human
+/// output with that comparison, print CI annotations, write every report asked for, and return
+/// the exit code.
+pub(super) fn finish(
+    mut summary: RunSummary,
+    baseline: Option<RunSummary>,
+    args: &ReportArgs,
+) -> i32 {
+    if let (Some(previous), Some(path)) = (&baseline, &args.baseline) {
+        compare(&mut summary, previous, path);
+        eprint!("{}", baseline_section(&summary));
+    }
+    if args
+        .annotations
+        .github(std::env::var("GITHUB_ACTIONS").ok().as_deref())
+    {
+        let lines = github_annotations(&summary, args.fail_on);
+        // GitHub reads workflow commands from either stream; stdout may be the JSON report.
+        if args.json.as_deref() == Some(Path::new("-")) {
+            eprint!("{lines}");
+        } else {
+            print!("{lines}");
+        }
+    }
     type Writer = fn(&RunSummary, &Path) -> std::io::Result<()>;
     let writers: [(&Option<PathBuf>, &str, Writer); 3] = [
         (&args.junit, "JUnit", write_junit),
         (&args.json, "JSON", write_json),
         (&args.html, "HTML", write_html),
     ];
-    let mut code = exit_code(&summary);
+    let mut code = exit_code_for(&summary, args.fail_on);
     for (path, format, write) in writers {
         if let Some(path) = path {
             if let Err(e) = write(&summary, path) {

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::style::verdict_label;
 use crate::outcome::Verdict;
-use crate::runner::{Event, RunSummary, ScenarioResult};
+use crate::runner::{Change, Event, RunSummary, ScenarioResult};
 
 /// How much the human reporter prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -122,6 +122,60 @@ impl<W: Write> HumanReporter<W> {
     }
 }
 
+/// How the run compares with its baseline, for the end of the human output: the counts, then
+/// each scenario whose outcome changed (new failures first) and each one that is gone. Empty
+/// without a baseline.
+pub fn baseline_section(s: &RunSummary) -> String {
+    let Some(b) = &s.baseline else {
+        return String::new();
+    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut counts = vec![
+        plural(
+            s.count_change(Change::NewFailure),
+            "new failure",
+            "new failures",
+        ),
+        format!("{} fixed", s.count_change(Change::Fixed)),
+        format!("{} still failing", s.count_change(Change::StillFailing)),
+        format!("{} still passing", s.count_change(Change::StillPassing)),
+        plural(s.count_change(Change::New), "new scenario", "new scenarios"),
+    ];
+    counts.push(if b.gone_judged {
+        format!("{} gone", b.gone.len())
+    } else {
+        "gone not judged on one share of a partition".into()
+    });
+    let mut out = format!(
+        "against baseline {}: {}\n",
+        b.path.display(),
+        counts.join(", ")
+    );
+    for change in [Change::NewFailure, Change::Fixed, Change::New] {
+        for r in s.results.iter().filter(|r| r.baseline == Some(change)) {
+            out.push_str(&format!(
+                "  {}: {} › {} now {} ({})\n",
+                change.describe(),
+                r.spec,
+                r.label,
+                r.verdict.label(),
+                r.location
+            ));
+        }
+    }
+    for g in &b.gone {
+        out.push_str(&format!(
+            "  gone: {} › {} ({}), was {}\n",
+            g.spec,
+            g.label,
+            g.spec_path.display(),
+            g.verdict.label()
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +204,28 @@ mod tests {
     #[test]
     fn quiet_output_shows_only_what_did_not_pass() {
         insta::assert_snapshot!(render(Verbosity::Quiet));
+    }
+
+    #[test]
+    fn the_baseline_section_counts_and_names_what_changed() {
+        let now = summary();
+        let mut previous = summary();
+        previous.results[0].verdict = Verdict::Fail;
+        previous.results[3].verdict = Verdict::Pass;
+        previous.results.remove(1);
+        previous.results.push(ScenarioResult {
+            label: "kill-switch".into(),
+            ..previous.results[0].clone()
+        });
+        let mut now = now;
+        crate::runner::compare(&mut now, &previous, std::path::Path::new("last.json"));
+        insta::assert_snapshot!(baseline_section(&now), @r"
+        against baseline last.json: 1 new failure, 1 fixed, 1 still failing, 0 still passing, 1 new scenario, 1 gone
+          new failure: stuck › caches-pruned now TIMEOUT (specs/stuck.yaml:9:5)
+          fixed: good › update-recovers now PASS (specs/good.yaml:8:5)
+          new scenario: good › caches-pruned now PASS (specs/good.yaml:9:5)
+          gone: good › kill-switch (specs/good.yaml), was FAIL
+        ");
+        assert_eq!(baseline_section(&summary()), "");
     }
 }

@@ -35,10 +35,14 @@ pub fn junit_report(summary: &RunSummary) -> Report {
                 .set_type(format!("{:?}", r.verdict).to_lowercase())
                 .set_description(failure_body(r));
         }
+        let mut out = r.step_log().join("\n");
+        if let Some(change) = r.baseline {
+            out.insert_str(0, &format!("baseline: {}\n", change.describe()));
+        }
         let mut case = TestCase::new(r.label.as_str(), status);
         case.set_classname(r.spec.as_str())
             .set_time(r.duration)
-            .set_system_out(r.step_log().join("\n"));
+            .set_system_out(out);
         suites
             .last_mut()
             .expect("a suite was pushed above")
@@ -57,6 +61,9 @@ fn failure_body(r: &crate::runner::ScenarioResult) -> String {
     let log = r.step_log();
     let excerpt = &log[log.len().saturating_sub(EXCERPT_LINES)..];
     let mut body = format!("{}\n--> {}", r.message, r.location);
+    if let Some(change) = r.baseline {
+        body.push_str(&format!("\nbaseline: {}", change.describe()));
+    }
     if !excerpt.is_empty() {
         body.push_str("\n\nlast steps:\n");
         body.push_str(&excerpt.join("\n"));

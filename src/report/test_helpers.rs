@@ -122,7 +122,8 @@ fn result(
     ScenarioResult {
         spec: spec.into(),
         spec_path: PathBuf::from(format!("specs/{spec}.yaml")),
-        check,
+        check: check.to_owned(),
+        ordinal: 0,
         label: check.to_string(),
         location: Location {
             file: PathBuf::from(format!("specs/{spec}.yaml")),
@@ -134,6 +135,7 @@ fn result(
         duration: Duration::from_millis(1500),
         timeline: timeline(verdict, message),
         screenshot: (verdict == Verdict::Fail).then(|| PNG_1X1.to_vec()),
+        baseline: None,
     }
 }
 
@@ -148,7 +150,7 @@ const PNG_1X1: &[u8] = &[
 
 /// One spec passing both checks, one failing one check and timing out on the other.
 pub(crate) fn summary() -> RunSummary {
-    RunSummary {
+    let mut summary = RunSummary {
         results: vec![
             result(
                 "good",
@@ -182,5 +184,12 @@ pub(crate) fn summary() -> RunSummary {
         chromium: "Chrome/156.0.8078.79".into(),
         duration: Duration::from_secs(12),
         interrupted: false,
+        partition: None,
+        planned: 4,
+        baseline: None,
+    };
+    for (i, r) in summary.results.iter_mut().enumerate() {
+        r.ordinal = i;
     }
+    summary
 }

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::outcome::Verdict;
+
+use super::baseline::{BaselineSummary, Change};
+use super::Partition;
 use crate::spec::Location;
 use crate::timeline::{step_log, TimelineEntry};
 
@@ -38,7 +41,10 @@ pub struct ScenarioResult {
     /// Spec file.
     pub spec_path: PathBuf,
     /// Check name (from the registry).
-    pub check: &'static str,
+    pub check: String,
+    /// Position in the whole plan (every spec's checks in order, 0-based), whatever share of
+    /// it this run ran: how `merge` puts shards back in the order of a single run.
+    pub ordinal: usize,
     /// How reports name this scenario's check (`check`, or `check @line` when a spec lists
     /// the same check more than once).
     pub label: String,
@@ -54,6 +60,8 @@ pub struct ScenarioResult {
     pub timeline: Vec<TimelineEntry>,
     /// A PNG of the page when the check did not pass (and the page could be captured).
     pub screenshot: Option<Vec<u8>>,
+    /// How the verdict compares with a baseline report, when one was given.
+    pub baseline: Option<Change>,
 }
 
 impl ScenarioResult {
@@ -74,6 +82,12 @@ pub struct RunSummary {
     pub duration: Duration,
     /// Whether the run was interrupted.
     pub interrupted: bool,
+    /// The share of the plan this run ran (`--partition`), or `None` for all of it.
+    pub partition: Option<Partition>,
+    /// Scenarios in the whole plan (more than `results` when this run is one share).
+    pub planned: usize,
+    /// The comparison with a baseline report, when one was given.
+    pub baseline: Option<BaselineSummary>,
 }
 
 impl RunSummary {

@@ -140,7 +140,7 @@ pub async fn run(
     // Scenarios hold the session to open extra tabs; all of them end before `close`.
     let browser = Arc::new(browser);
     let specs: Vec<Arc<Spec>> = specs.iter().cloned().map(Arc::new).collect();
-    let jobs: Vec<Job> = specs
+    let planned: Vec<(usize, Job)> = specs
         .iter()
         .zip(&deploys)
         .flat_map(|(spec, d)| {
@@ -149,9 +149,12 @@ pub async fn run(
                 .map(move |c| (spec.clone(), d.clone(), c.clone()))
         })
         .enumerate()
-        .filter(|(i, _)| options.partition.is_none_or(|p| p.contains(*i)))
-        .map(|(_, job)| job)
         .collect();
+    let plan_len = planned.len();
+    let (ordinals, jobs): (Vec<usize>, Vec<Job>) = planned
+        .into_iter()
+        .filter(|(i, _)| options.partition.is_none_or(|p| p.contains(*i)))
+        .unzip();
     report(Event::RunStarted {
         scenarios: jobs.len(),
         chromium: &chromium,
@@ -220,10 +223,19 @@ pub async fn run(
 
     results.sort_by_key(|(i, _)| *i);
     let summary = RunSummary {
-        results: results.into_iter().map(|(_, r)| r).collect(),
+        results: results
+            .into_iter()
+            .map(|(i, r)| ScenarioResult {
+                ordinal: ordinals[i],
+                ..r
+            })
+            .collect(),
         chromium,
         duration: started.elapsed(),
         interrupted: cancel.is_cancelled(),
+        partition: options.partition,
+        planned: plan_len,
+        baseline: None,
     };
     report(Event::RunFinished(&summary));
     Ok(summary)
@@ -445,7 +457,8 @@ fn scenario_result(
     ScenarioResult {
         spec: spec.name.clone(),
         spec_path: spec.path.clone(),
-        check: entry.config.name(),
+        check: entry.config.name().to_owned(),
+        ordinal: 0,
         label: entry.label.clone(),
         location: entry.location.clone(),
         verdict,
@@ -453,6 +466,7 @@ fn scenario_result(
         duration,
         timeline,
         screenshot: None,
+        baseline: None,
     }
 }
 

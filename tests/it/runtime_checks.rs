@@ -172,8 +172,6 @@ fn only(s: &swgate::runner::RunSummary, spec: &str) -> swgate::runner::RunSummar
             .filter(|r| r.spec == spec)
             .cloned()
             .collect(),
-        chromium: s.chromium.clone(),
-        duration: s.duration,
-        interrupted: s.interrupted,
+        ..s.clone()
     }
 }

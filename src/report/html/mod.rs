@@ -80,13 +80,29 @@ pub fn html_report(summary: &RunSummary) -> String {
             ""
         }
     );
-    body.push_str(
-        "<table class=\"summary\"><thead><tr><th>Spec</th><th>Check</th><th>Verdict</th><th>Time</th><th>Message</th></tr></thead><tbody>\n",
-    );
-    for (i, r) in summary.results.iter().enumerate() {
+    let compared = summary.baseline.is_some();
+    if compared {
+        let section = crate::report::baseline_section(summary);
         let _ = writeln!(
             body,
-            "<tr><td>{}</td><td><a href=\"#s{i}\">{}</a></td><td>{}</td><td class=\"num\">{:.1} s</td><td>{}</td></tr>",
+            "<pre class=\"baseline\">{}</pre>",
+            escape(section.trim_end())
+        );
+    }
+    let _ = writeln!(
+        body,
+        "<table class=\"summary\"><thead><tr><th>Spec</th><th>Check</th><th>Verdict</th>{}<th>Time</th><th>Message</th></tr></thead><tbody>",
+        if compared { "<th>Since baseline</th>" } else { "" }
+    );
+    for (i, r) in summary.results.iter().enumerate() {
+        let change = match r.baseline {
+            Some(c) if compared => format!("<td>{}</td>", c.describe()),
+            _ if compared => "<td></td>".into(),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td><a href=\"#s{i}\">{}</a></td><td>{}</td>{change}<td class=\"num\">{:.1} s</td><td>{}</td></tr>",
             escape(&r.spec),
             escape(&r.label),
             verdict_badge(r.verdict),

@@ -17,7 +17,7 @@ pub use launch::{
 pub use network_log::{cache_label, NetworkLog, NetworkRequest};
 pub use page::{
     CacheContents, CacheInfo, CachedBody, CachedEntry, ConsoleEntry, DeployOfScript, LoadInFlight,
-    ScenarioPage,
+    RegisterCalls, ScenarioPage,
 };
 pub use session::BrowserSession;
 pub use sw_state::{SwState, SwVersion, VersionStatus, WorkerError};

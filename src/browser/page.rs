@@ -13,7 +13,9 @@ use chromiumoxide::cdp::browser_protocol::log::EnableParams as LogEnable;
 use chromiumoxide::cdp::browser_protocol::network::{
     EnableParams as NetworkEnable, GetResponseBodyParams,
 };
-use chromiumoxide::cdp::browser_protocol::page::{NavigateParams, ReloadParams};
+use chromiumoxide::cdp::browser_protocol::page::{
+    AddScriptToEvaluateOnNewDocumentParams, NavigateParams, ReloadParams,
+};
 use chromiumoxide::cdp::browser_protocol::service_worker::{
     EnableParams as SwEnable, SkipWaitingParams, UpdateRegistrationParams,
 };
@@ -52,6 +54,37 @@ pub struct CacheInfo {
 
 /// Attributes a worker version to a deploy when it starts installing.
 pub type DeployOfScript = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
+/// Counts the page's `navigator.serviceWorker.register()` calls and those not yet settled.
+/// Whether a page registers again after a kill switch was a race with the read (a classic
+/// script calls `register` before `load`, the registration appears up to seconds later on a
+/// loaded machine): the settled promise is the signal, not a quiet period. The wrapper keeps
+/// `register`'s arguments, `this` and promise; it adds one settlement handler.
+const REGISTER_HOOK: &str = r#"(() => {
+  const container = globalThis.navigator && navigator.serviceWorker;
+  if (!container) return;
+  const proto = Object.getPrototypeOf(container);
+  const register = proto.register;
+  const state = { calls: 0, pending: 0 };
+  Object.defineProperty(globalThis, '__swgateRegister', { value: state });
+  proto.register = function (...args) {
+    state.calls++;
+    state.pending++;
+    const settled = () => { state.pending--; };
+    const promise = register.apply(this, args);
+    promise.then(settled, settled);
+    return promise;
+  };
+})();"#;
+
+/// The page's `register()` calls ([`ScenarioPage::register_calls`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegisterCalls {
+    /// Calls made since the document loaded.
+    pub calls: u64,
+    /// Calls whose promise has not settled yet.
+    pub pending: u64,
+}
 
 /// A page in its own browser context, with its service-worker, network and console state.
 pub struct ScenarioPage {
@@ -153,7 +186,28 @@ impl ScenarioPage {
         .await?;
         this.call("Log.enable", this.page.execute(LogEnable::default()))
             .await?;
+        this.call(
+            "Page.addScriptToEvaluateOnNewDocument (register calls)",
+            this.page
+                .execute(AddScriptToEvaluateOnNewDocumentParams::new(REGISTER_HOOK)),
+        )
+        .await?;
         Ok(this)
+    }
+
+    /// What the page's own `navigator.serviceWorker.register()` calls did so far, from the
+    /// hook every document gets ([`REGISTER_HOOK`]); zero calls on a page without the hook.
+    pub async fn register_calls(&self) -> Result<RegisterCalls, BrowserError> {
+        let v = self
+            .evaluate(
+                "globalThis.__swgateRegister ? [__swgateRegister.calls, __swgateRegister.pending] : [0, 0]",
+            )
+            .await?;
+        let n = |i: usize| v.get(i).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        Ok(RegisterCalls {
+            calls: n(0),
+            pending: n(1),
+        })
     }
 
     async fn listen<T: chromiumoxide::cdp::IntoEventKind + Unpin>(

@@ -144,7 +144,25 @@ impl Check for KillSwitch {
         for number in 1..=self.navigations {
             let since = s.server().log().len();
             s.open_start().await?;
+            let register = s.await_page_register().await?;
+            if register.calls > 0 {
+                s.note(format!(
+                    "the page called navigator.serviceWorker.register() {} time{}; every call settled",
+                    register.calls,
+                    if register.calls == 1 { "" } else { "s" }
+                ));
+            }
             let page_registrations = s.page_registrations().await?;
+            if page_registrations > 0 && s.page().sw_state().live_registrations().next().is_none()
+            {
+                s.page()
+                    .wait_for_sw(
+                        "the page's registration to appear in CDP",
+                        s.wait(),
+                        |st| st.live_registrations().next().is_some(),
+                    )
+                    .await?;
+            }
             if page_registrations == 0 && s.page().sw_state().live_registrations().next().is_some()
             {
                 s.page()

@@ -337,6 +337,36 @@ impl Scenario {
         }
     }
 
+    /// Waits until every `navigator.serviceWorker.register()` call the page made so far has
+    /// settled (bounded by the wait), and returns what the calls were. A page that registers
+    /// from a classic script calls `register` before `load`, but the registration exists only
+    /// once the call settles; on a loaded 2-core machine that took longer than a 2 s quiet
+    /// period (kill-switch-cached-html passed in 8 of 24 runs at 5 swgate processes at once).
+    pub async fn await_page_register(
+        &self,
+    ) -> Result<crate::browser::RegisterCalls, ScenarioError> {
+        const POLL: std::time::Duration = std::time::Duration::from_millis(50);
+        let started = std::time::Instant::now();
+        loop {
+            let calls = self.page.register_calls().await?;
+            if calls.pending == 0 {
+                return Ok(calls);
+            }
+            if started.elapsed() >= self.wait {
+                return Err(BrowserError::Timeout {
+                    what: format!(
+                        "the page's navigator.serviceWorker.register() call{} to settle",
+                        if calls.pending == 1 { "" } else { "s" }
+                    ),
+                    after: started.elapsed(),
+                }
+                .into());
+            }
+            // A bounded poll of the page's own state (one CDP round trip each).
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// How many registrations the page itself sees (`navigator.serviceWorker.getRegistrations()`).
     pub async fn page_registrations(&self) -> Result<u64, ScenarioError> {
         let n = self

@@ -2,6 +2,7 @@
 //! cleanup on every exit path.
 
 mod browser_checks;
+mod ci_examples;
 mod cleanup;
 mod cli;
 mod init;

@@ -220,7 +220,23 @@ impl Scenario {
         }
         self.note(format!("{name}'s worker activated"));
         if self.controller().await?.as_deref() != Some(name) {
+            let before_reload = self.server.log().len();
             self.reload().await?;
+            // A controlled load makes Chromium check the worker script ~2 s later. Left
+            // pending, that check raced the next deploy: on a loaded machine it fetched N+1's
+            // script before the check's own first navigation (kill-switch-cached-html passed
+            // instead of failing in 8 of 24 runs at 5 swgate processes at once). Waiting for it
+            // here means every deploy starts after the returning user's last check of N.
+            let sw_path = self.spec.service_worker.clone();
+            self.server
+                .log()
+                .wait_for(
+                    before_reload,
+                    &format!("Chromium's update check after {name}'s controlled reload (a request for {sw_path})"),
+                    self.wait,
+                    |r| r.service_worker_script && crate::spec::strip_query(&r.path) == sw_path,
+                )
+                .await?;
             let controller = self.controller().await?;
             if controller.as_deref() != Some(name) {
                 return Err(ScenarioError::App(format!(
@@ -340,8 +356,8 @@ impl Scenario {
     /// Waits until every `navigator.serviceWorker.register()` call the page made so far has
     /// settled (bounded by the wait), and returns what the calls were. A page that registers
     /// from a classic script calls `register` before `load`, but the registration exists only
-    /// once the call settles; on a loaded 2-core machine that took longer than a 2 s quiet
-    /// period (kill-switch-cached-html passed in 8 of 24 runs at 5 swgate processes at once).
+    /// once the call settles: reading registrations before that was a race that a 2 s quiet
+    /// period only bounded, and a loaded machine can exceed it.
     pub async fn await_page_register(
         &self,
     ) -> Result<crate::browser::RegisterCalls, ScenarioError> {

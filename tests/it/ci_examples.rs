@@ -132,9 +132,9 @@ fn the_ci_examples_shard_and_merge_the_bundled_suite_like_a_plain_run() {
     let dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(repo().join("specs"), dir.path().join("specs")).unwrap();
     // The shards one after another beside a plain run for comparison: at most two swgate
-    // processes at once. Four shards side by side plus the plain run (five processes of 8
-    // scenarios on 2 cores) changed kill-switch-cached-html's verdict in 8 of 24 runs: see
-    // docs/chromium.md, "A kill worker's navigate() and the HTTP cache".
+    // processes at once, so this test loads the machine no more than a CI job does. (Five at
+    // once is how a kill-switch race was found: docs/chromium.md, "Update checks pending
+    // from install".)
     let outputs: Vec<std::process::Output> = std::thread::scope(|s| {
         let plain = s.spawn(|| bash("swgate run specs --json plain.json -q", dir.path(), false));
         let mut outputs: Vec<_> = github_shards

@@ -179,6 +179,35 @@ fn the_ci_examples_shard_and_merge_the_bundled_suite_like_a_plain_run() {
         "one annotation per scenario that did not pass"
     );
 
+    super::util::assert_valid_junit(&dir.path().join("swgate.xml"));
+    // The merged HTML, parsed by Chromium itself, has a section for every scenario.
+    let profile = tempfile::tempdir().unwrap();
+    let dom = Command::new(chromium())
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!(
+            "file://{}",
+            dir.path().join("swgate.html").display()
+        ))
+        .output()
+        .unwrap();
+    assert!(dom.status.success(), "{dom:?}");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(
+        dom.matches("<section class=\"scenario ").count(),
+        plain.len(),
+        "scenario sections in the merged HTML"
+    );
+
     // The merge refuses when a shard's report is missing.
     std::fs::remove_file(dir.path().join("swgate-3.json")).unwrap();
     let out = bash(&github_merge[0], dir.path(), false);

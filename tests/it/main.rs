@@ -6,6 +6,7 @@ mod ci_examples;
 mod cleanup;
 mod cli;
 mod init;
+mod npm_package;
 mod real_apps;
 mod reports;
 mod runner;

@@ -126,23 +126,29 @@ pub fn profiles_of(pid: u32) -> Vec<PathBuf> {
         .collect()
 }
 
+/// `Err` with the install hint when `node` or `npm` is missing; `why` says who needs them.
+pub fn node_and_npm(why: &str) -> Result<(), String> {
+    for tool in ["node", "npm"] {
+        let found = Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            return Err(format!(
+                "{why} (`{tool}` not found; Debian: apt-get install nodejs npm)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Builds the real-generator corpus (`tests/real/build.sh`: pinned npm packages installed once
 /// per lockfile into target/real-npm, then each app's deploys into tests/real/out) once per
 /// test process. Fails with the hint when Node or npm is missing, never skips.
 pub fn real_corpus() {
     static BUILT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     let built = BUILT.get_or_init(|| {
-        for tool in ["node", "npm"] {
-            let found = Command::new(tool)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success());
-            if !found {
-                return Err(format!(
-                    "the real-generator tests need Node 20+ and npm to build tests/real (`{tool}` not found; Debian: apt-get install nodejs npm)"
-                ));
-            }
-        }
+        node_and_npm("the real-generator tests need Node 20+ and npm to build tests/real")?;
         let out = Command::new("bash")
             .arg("tests/real/build.sh")
             .current_dir(repo())

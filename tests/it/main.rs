@@ -1,6 +1,7 @@
 //! One integration-test binary: CLI behaviour, checks proven both ways in real Chromium, and
 //! cleanup on every exit path.
 
+mod action;
 mod browser_checks;
 mod ci_examples;
 mod cleanup;

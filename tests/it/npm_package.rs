@@ -142,3 +142,37 @@ fn npm_versions_match_cargo() {
         assert_eq!(v, version, "{name}");
     }
 }
+
+/// `cargo install --path .` / `cargo package` get what the binary is built from and nothing
+/// only the tests need (fixtures, specs, snapshots, the npm wrapper).
+#[test]
+fn the_cargo_package_holds_the_sources_and_no_test_data() {
+    let out = Command::new(env!("CARGO"))
+        .args(["package", "--list", "--allow-dirty", "--offline"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    for needed in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "README.md",
+        "src/main.rs",
+        "src/lib.rs",
+        "src/report/html/template.html",
+        "docs/chromium.md",
+    ] {
+        assert!(files.iter().any(|f| f == needed), "{needed} missing: {files:?}");
+    }
+    for f in &files {
+        let test_only = ["tests/", "fixtures/", "specs/", "benches/", "examples/", "npm/", "fuzz/"]
+            .iter()
+            .any(|d| f.starts_with(d))
+            || f.contains("/snapshots/");
+        assert!(!test_only, "{f} is packaged");
+    }
+}

@@ -18,9 +18,8 @@ function binary() {
   } catch {
     process.stderr.write(
       `swgate: no prebuilt binary for ${key}: npm did not install ${pkg}.\n` +
-        '  Reinstall without --omit=optional / --no-optional, or build it:\n' +
-        '  cargo install --git https://github.com/swgate/swgate swgate\n' +
-        '  and set SWGATE_BINARY to its path.\n'
+        '  Reinstall without --omit=optional / --no-optional, or build swgate from a checkout\n' +
+        '  of its repository (cargo install --locked --path .) and set SWGATE_BINARY to it.\n'
     );
     // 3: the tool itself could not run (swgate's "infrastructure" exit code).
     process.exit(3);

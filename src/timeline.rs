@@ -42,6 +42,14 @@ impl Timeline {
         let _ = self.origin.set(origin.to_string());
     }
 
+    /// Whether `url` belongs to the scenario's origin (true while the origin is unset).
+    pub fn is_own(&self, url: &str) -> bool {
+        self.origin.get().is_none_or(|origin| {
+            url.strip_prefix(origin.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
+
     /// Appends `event`, stamped with the time since the scenario began.
     pub fn push(&self, mut event: TimelineEvent) {
         if let Some(origin) = self.origin.get() {
@@ -164,6 +172,19 @@ pub enum TimelineEvent {
         /// Cache Storage usage allowed, in bytes.
         max_bytes: u64,
     },
+    /// The origin's storage usage by type after a deploy was reached
+    /// (`storage-stays-bounded`; the HTML report stacks them, one column per deploy).
+    StorageUsage {
+        /// The deploy reached (`v1+3` for the third deploy of a mutated build).
+        deploy: String,
+        /// Bytes by storage type.
+        #[serde(flatten)]
+        usage: StorageUsage,
+        /// Caches in Cache Storage.
+        caches: u64,
+        /// Entries over all caches.
+        entries: u64,
+    },
     /// A step a check or the runner describes in words.
     Step {
         /// The description.
@@ -223,6 +244,37 @@ impl ResponseSource {
     }
 }
 
+/// Bytes Chromium's quota system charges an origin, by storage type
+/// (`Storage.getUsageAndQuota`'s breakdown).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageUsage {
+    /// Cache Storage.
+    pub cache_storage: u64,
+    /// IndexedDB.
+    pub indexeddb: u64,
+    /// Service worker scripts (the registrations' script cache).
+    pub service_workers: u64,
+    /// Every other type, summed.
+    pub other: u64,
+}
+
+impl StorageUsage {
+    /// Every type together.
+    pub fn total(&self) -> u64 {
+        self.cache_storage + self.indexeddb + self.service_workers + self.other
+    }
+
+    /// Each type with the name reports use, in a fixed order.
+    pub fn by_type(&self) -> [(&'static str, u64); 4] {
+        [
+            ("Cache Storage", self.cache_storage),
+            ("IndexedDB", self.indexeddb),
+            ("service worker scripts", self.service_workers),
+            ("other storage", self.other),
+        ]
+    }
+}
+
 /// One cache in a [`TimelineEvent::Caches`] snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CacheSnapshot {
@@ -257,6 +309,23 @@ impl TimelineEntry {
             } => Some(format!(
                 "limits: {max_entries} entries per cache, {} of Cache Storage",
                 human_bytes(*max_bytes)
+            )),
+            TimelineEvent::StorageUsage {
+                deploy,
+                usage,
+                caches,
+                entries,
+            } => Some(format!(
+                "storage after {deploy}: {} ({}); {caches} cache{}, {entries} entr{}",
+                human_bytes(usage.total()),
+                usage
+                    .by_type()
+                    .iter()
+                    .map(|(name, b)| format!("{name} {}", human_bytes(*b)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if *caches == 1 { "" } else { "s" },
+                if *entries == 1 { "y" } else { "ies" }
             )),
             TimelineEvent::Step { text } => Some(text.clone()),
             TimelineEvent::Worker { .. }
@@ -336,6 +405,7 @@ impl TimelineEntry {
             TimelineEvent::Console { .. } => "console",
             TimelineEvent::Caches { .. } => "caches",
             TimelineEvent::CacheLimits { .. } => "limits",
+            TimelineEvent::StorageUsage { .. } => "storage",
             TimelineEvent::Step { .. } => "step",
             TimelineEvent::Verdict { .. } => "verdict",
         }

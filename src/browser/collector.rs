@@ -134,7 +134,13 @@ impl Sinks {
         let mut changed = Vec::new();
         {
             let mut state = self.sw.lock().unwrap_or_else(|p| p.into_inner());
-            for v in &e.versions {
+            // Scenarios in the default browser context (storage on disk) see each other's
+            // workers: only this scenario's origin counts.
+            for v in e
+                .versions
+                .iter()
+                .filter(|v| self.timeline.is_own(&v.script_url))
+            {
                 let before = state
                     .versions
                     .get(&v.version_id)
@@ -165,7 +171,11 @@ impl Sinks {
         let mut changed = Vec::new();
         {
             let mut state = self.sw.lock().unwrap_or_else(|p| p.into_inner());
-            for r in &e.registrations {
+            for r in e
+                .registrations
+                .iter()
+                .filter(|r| self.timeline.is_own(&r.scope_url))
+            {
                 let now = (r.scope_url.clone(), r.is_deleted);
                 if state.registrations.get(r.registration_id.inner()) != Some(&now) {
                     changed.push(TimelineEvent::Registration {

@@ -31,4 +31,5 @@ define_checks! {
     WaitUntil(wait_until),
     CacheAsDatabase(cache_as_database),
     WorkerUrlMoved(worker_url_moved),
+    StorageStaysBounded(storage_stays_bounded),
 }

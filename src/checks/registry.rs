@@ -33,6 +33,12 @@ pub(crate) trait Check {
     /// a forgotten estimate used to be a silent 2 s (runtime-cache-bounded takes 6-9 s).
     const EXPECTED_SECONDS: u32;
 
+    /// Whether the scenario needs storage on disk: it then runs in Chromium's default browser
+    /// context (its data cleared when the scenario ends) instead of an in-memory one, whose
+    /// `Storage.getUsageAndQuota` reported IndexedDB as a constant 72 KiB however much was
+    /// written (docs/chromium.md, "Storage and contexts").
+    const DISK_STORAGE: bool = false;
+
     /// Everything the check saw, in the order it saw it.
     type Observation: fmt::Debug;
 
@@ -94,6 +100,15 @@ macro_rules! define_checks {
             pub fn name(&self) -> &'static str {
                 match self {
                     $(CheckConfig::$variant(_) => <crate::checks::$module::$variant as Check>::NAME,)+
+                }
+            }
+
+            /// Whether the scenario runs with storage on disk (`Check::DISK_STORAGE`).
+            pub fn disk_storage(&self) -> bool {
+                match self {
+                    $(CheckConfig::$variant(_) => {
+                        <crate::checks::$module::$variant as Check>::DISK_STORAGE
+                    })+
                 }
             }
 

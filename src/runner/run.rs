@@ -373,8 +373,11 @@ async fn open_scenario(
         .map(|r| r.deploy)
     });
     // A kept profile is for inspecting the scenario's storage afterwards, which only the
-    // default browser context writes to disk.
-    let own_context = options.launch.keep_profile.is_none();
+    // default browser context writes to disk; a check that measures storage needs it on disk
+    // too. A Chromium swgate did not launch (`--connect`) keeps its default context to itself.
+    let kept = options.launch.keep_profile.is_some();
+    let disk = CheckConfig::of(entry).disk_storage() && options.connect.is_none();
+    let own_context = !kept && !disk;
     let page = browser
         .new_scenario_page(deploy_of_script.clone(), timeline.clone(), own_context)
         .await?;
@@ -384,7 +387,7 @@ async fn open_scenario(
         server_ready,
         setup.elapsed() - server_ready
     );
-    let scenario = Scenario::new(
+    let mut scenario = Scenario::new(
         browser.clone(),
         deploy_of_script,
         spec,
@@ -398,6 +401,11 @@ async fn open_scenario(
         scenario.origin(),
         entry.config.name()
     ));
+    if disk && !kept {
+        // The default context outlives the scenario, and a later scenario may get this port.
+        scenario.clear_origin_on_close();
+        scenario.note("runs in Chromium's default browser context (storage on disk); the origin's data is cleared when it ends");
+    }
     Ok(scenario)
 }
 

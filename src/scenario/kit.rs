@@ -11,7 +11,18 @@ use crate::browser::{
 };
 use crate::server::FixtureServer;
 use crate::spec::Spec;
-use crate::timeline::{CacheSnapshot, NavigationAction, Timeline, TimelineEvent};
+use crate::timeline::{CacheSnapshot, NavigationAction, StorageUsage, Timeline, TimelineEvent};
+
+/// One settled read of [`Scenario::storage_usage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageUsageRead {
+    /// Bytes by storage type.
+    pub usage: StorageUsage,
+    /// Caches in Cache Storage.
+    pub caches: u64,
+    /// Entries over all caches.
+    pub entries: u64,
+}
 
 use super::error::ScenarioError;
 
@@ -36,6 +47,8 @@ pub struct Scenario {
     pub(super) app_latest: std::sync::Mutex<Option<Vec<u8>>>,
     /// Deploys served so far in this scenario: the only ones whose bytes the page can show.
     pub(super) served: std::sync::Mutex<Vec<String>>,
+    /// Whether `close` clears the origin's data (a scenario in the default browser context).
+    clear_on_close: bool,
 }
 
 impl Scenario {
@@ -60,12 +73,24 @@ impl Scenario {
             documents_before: AtomicUsize::new(0),
             app_latest: std::sync::Mutex::new(None),
             served: std::sync::Mutex::new(Vec::new()),
+            clear_on_close: false,
         }
     }
 
     /// Ends the scenario: applies the events Chromium sent before now (they belong in the
     /// timeline), closes its tabs and page, and shuts its server down.
+    /// Clears the origin's data (registrations, caches, IndexedDB, cookies) when the
+    /// scenario closes: for scenarios in the default browser context, which outlives them.
+    pub(crate) fn clear_origin_on_close(&mut self) {
+        self.clear_on_close = true;
+    }
+
     pub(crate) async fn close(self) {
+        if self.clear_on_close {
+            if let Err(e) = self.page.clear_origin(&self.origin()).await {
+                tracing::debug!("clearing the origin's data failed: {e}");
+            }
+        }
         self.page.flush().await;
         for tab in &self.tabs {
             tab.flush().await;
@@ -317,6 +342,48 @@ impl Scenario {
             usage_bytes,
         });
         Ok(caches)
+    }
+
+    /// The origin's storage usage by type, read until two reads agree, with its caches and
+    /// entries; recorded in the timeline as what `deploy` left behind.
+    pub async fn storage_usage(&self, deploy: &str) -> Result<StorageUsageRead, ScenarioError> {
+        let origin = self.origin();
+        let read = self
+            .settled("the origin's storage usage", || async {
+                let usage = self.page.storage_usage(&origin).await?;
+                let caches = self.page.caches(&origin).await?;
+                Ok(StorageUsageRead {
+                    usage,
+                    caches: caches.len() as u64,
+                    entries: caches.iter().map(|c| c.entries).sum(),
+                })
+            })
+            .await?;
+        self.record(TimelineEvent::StorageUsage {
+            deploy: deploy.to_string(),
+            usage: read.usage,
+            caches: read.caches,
+            entries: read.entries,
+        });
+        Ok(read)
+    }
+
+    /// Serves deploy `name` again as deploy number `generation`, its worker script changed by
+    /// a comment so Chromium installs it as a new worker; returns the name it is served under
+    /// (`NAME+N`), which the worker versions it installs are attributed to.
+    pub fn deploy_mutated(&self, name: &str, generation: u32) -> Result<String, ScenarioError> {
+        let label = self
+            .server
+            .deploy_mutated(name, &self.spec.service_worker, generation)?;
+        let mut served = self.served.lock().unwrap_or_else(|p| p.into_inner());
+        if !served.iter().any(|d| d == name) {
+            served.push(name.to_string());
+        }
+        drop(served);
+        self.record(TimelineEvent::Deploy {
+            deploy: label.clone(),
+        });
+        Ok(label)
     }
 
     /// Reads `read` until two consecutive reads agree, within the scenario's wait bound.

@@ -17,7 +17,7 @@ mod update_check;
 
 pub use cache_entries::CacheEntryOrigin;
 pub use error::ScenarioError;
-pub use kit::Scenario;
+pub use kit::{Scenario, StorageUsageRead};
 pub use page_action::{ActionOutcome, PageAction};
 pub use page_version::{PageVersion, ResourceVersion};
 pub use runtime_steps::PageFetch;

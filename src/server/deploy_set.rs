@@ -48,6 +48,49 @@ impl DeployFiles {
     }
 }
 
+impl DeployFiles {
+    /// This deploy as deploy number `generation` of a run that redeploys the same build
+    /// (`storage-stays-bounded`'s `mutate`): the worker script at `worker_path` gets a
+    /// `// swgate deploy N` comment appended, so Chromium's byte check finds a new worker,
+    /// and every other file is the same. Named `NAME+N`.
+    pub fn mutated(&self, worker_path: &str, generation: u32) -> DeployFiles {
+        let mut files: BTreeMap<String, DeployFile> = self
+            .files
+            .iter()
+            .map(|(path, f)| {
+                (
+                    path.clone(),
+                    DeployFile {
+                        bytes: f.bytes.clone(),
+                        content_type: f.content_type.clone(),
+                        etag: f.etag.clone(),
+                        modified: f.modified,
+                    },
+                )
+            })
+            .collect();
+        let key = files_for_url_path(worker_path)
+            .into_iter()
+            .find(|k| files.contains_key(k));
+        if let Some(file) = key.and_then(|k| files.get_mut(&k)) {
+            let mut bytes = file.bytes.to_vec();
+            bytes.extend_from_slice(format!("\n// swgate deploy {generation}\n").as_bytes());
+            file.etag = etag_of(&bytes);
+            file.bytes = bytes::Bytes::from(bytes);
+        }
+        DeployFiles {
+            name: format!("{}+{generation}", self.name),
+            files,
+        }
+    }
+}
+
+fn etag_of(bytes: &[u8]) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    format!("\"{:016x}-{:x}\"", hasher.finish(), bytes.len())
+}
+
 /// All deploys of a spec, in deploy order.
 #[derive(Debug)]
 pub struct DeploySet {
@@ -125,13 +168,11 @@ fn read_dir_into(
             .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        bytes.hash(&mut hasher);
         files.insert(
             format!("/{rel}"),
             DeployFile {
                 content_type: content_type(&path),
-                etag: format!("\"{:016x}-{:x}\"", hasher.finish(), bytes.len()),
+                etag: etag_of(&bytes),
                 modified: published_time(meta.modified().unwrap_or(SystemTime::UNIX_EPOCH)),
                 bytes: bytes::Bytes::from(bytes),
             },

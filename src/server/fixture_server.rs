@@ -135,6 +135,30 @@ impl FixtureServer {
         Ok(())
     }
 
+    /// Switches to deploy `name` redeployed as deploy number `generation`: the same files, the
+    /// worker script at `worker_path` changed by a comment ([`DeployFiles::mutated`]). Returns
+    /// the name it is served under (`NAME+N`).
+    pub fn deploy_mutated(
+        &self,
+        name: &str,
+        worker_path: &str,
+        generation: u32,
+    ) -> Result<String, ServerError> {
+        let next = Arc::new(
+            self.shared
+                .deploys
+                .get(name)?
+                .mutated(worker_path, generation),
+        );
+        let label = next.name.clone();
+        *self
+            .shared
+            .active
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = next;
+        Ok(label)
+    }
+
     /// The deploy being served now.
     pub fn active_deploy(&self) -> String {
         self.shared

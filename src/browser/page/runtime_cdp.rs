@@ -21,6 +21,7 @@ use futures::StreamExt;
 
 use super::{BrowserError, ScenarioPage};
 use crate::browser::network_log::cache_label;
+use crate::timeline::StorageUsage;
 
 /// One entry of a cache, as CDP lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +220,29 @@ impl ScenarioPage {
             .filter(|u| u.storage_type == StorageType::CacheStorage)
             .map(|u| u.usage as u64)
             .sum())
+    }
+
+    /// Bytes Chromium's quota system charges `origin`, by storage type: Cache Storage,
+    /// IndexedDB, service worker scripts, and everything else summed as `other`.
+    pub async fn storage_usage(&self, origin: &str) -> Result<StorageUsage, BrowserError> {
+        let r = self
+            .call(
+                "Storage.getUsageAndQuota",
+                self.page.execute(GetUsageAndQuotaParams::new(origin)),
+            )
+            .await?;
+        let mut usage = StorageUsage::default();
+        for u in &r.result.usage_breakdown {
+            let bytes = u.usage.max(0.0) as u64;
+            match u.storage_type {
+                StorageType::CacheStorage => usage.cache_storage += bytes,
+                StorageType::Indexeddb => usage.indexeddb += bytes,
+                StorageType::ServiceWorkers => usage.service_workers += bytes,
+                StorageType::All => {}
+                _ => usage.other += bytes,
+            }
+        }
+        Ok(usage)
     }
 
     /// Stops every running worker of the browser (CDP `ServiceWorker.stopAllWorkers`), the way

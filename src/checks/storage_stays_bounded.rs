@@ -1,0 +1,239 @@
+//! `storage-stays-bounded`: a returning user lives through K deploys, and the origin's storage
+//! (Cache Storage, IndexedDB, service worker scripts, the rest) stays within a bound of what it
+//! was after the second deploy, with no storage type growing on every deploy.
+//!
+//! Real apps deploy weekly for years; a cache renamed every deploy and never deleted, or an
+//! IndexedDB log appended on every activation, passes every one-transition check and still
+//! fills the quota. Deploy 1 is installed as usual; each later deploy is served with a
+//! deploy-numbered comment appended to the worker script (so every deploy installs a new worker
+//! and swgate tells them apart, even when the builds repeat), and is reached on CDP's worker
+//! states (the update forced, as `caches-pruned` does: storage is the subject, not the update
+//! path). After each, the page is reloaded under the new worker and Chromium's usage breakdown
+//! (`Storage.getUsageAndQuota`) is read until two reads agree.
+
+use serde::Deserialize;
+
+use crate::scenario::{Scenario, ScenarioError, StorageUsageRead};
+use crate::spec::{BuildFacts, Spec, Suggestion};
+use crate::timeline::human_bytes;
+
+use super::registry::Check;
+use crate::outcome::Judgement;
+use crate::spec::{resolve_first, DeployRef};
+
+/// Parameters of `storage-stays-bounded`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    default,
+    expecting = "a mapping of the check's parameters"
+)]
+pub struct StorageStaysBounded {
+    /// How many deploys the returning user lives through (K, at least 3).
+    #[serde(deserialize_with = "crate::spec::positive")]
+    #[schemars(range(min = 3))]
+    pub deploys: u32,
+    /// Redeploy the `from` build every time (a new worker each deploy over the same assets)
+    /// instead of cycling through the spec's deploys in order.
+    pub mutate: bool,
+    /// Growth allowed from deploy 2 to deploy K, in percent of the usage after deploy 2.
+    pub max_growth_percent: u32,
+    /// Growth allowed from deploy 2 to deploy K, in bytes (the larger of the two bounds
+    /// applies).
+    pub max_growth_bytes: u64,
+    /// The first deploy (default: the spec's first).
+    #[schemars(with = "Option<String>")]
+    pub from: DeployRef,
+}
+
+impl Default for StorageStaysBounded {
+    fn default() -> Self {
+        StorageStaysBounded {
+            deploys: 10,
+            mutate: false,
+            max_growth_percent: 10,
+            max_growth_bytes: 64 * 1024,
+            from: DeployRef::default(),
+        }
+    }
+}
+
+impl StorageStaysBounded {
+    pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
+        if self.deploys < 3 {
+            return Err(format!(
+                "`deploys` must be at least 3 (the trend is judged from deploy 2 on), found {}",
+                self.deploys
+            ));
+        }
+        resolve_first(&mut self.from, spec)
+    }
+}
+
+/// Growth per deploy below which a type growing at every deploy is not called a leak: 1 KiB,
+/// 52 KiB over a year of weekly deploys.
+const MIN_STEADY_GROWTH: u64 = 1024;
+
+/// Everything `storage-stays-bounded` saw: the usage after each deploy, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// `(deploy served, usage after it)`, deploy 1 first.
+    pub series: Vec<(String, StorageUsageRead)>,
+}
+
+impl Check for StorageStaysBounded {
+    const NAME: &'static str = "storage-stays-bounded";
+    const ABOUT: &'static str =
+        "over K deploys the origin's storage stays within a bound of deploy 2's, no type growing every deploy";
+    const EXPECTED_SECONDS: u32 = 25;
+    const DISK_STORAGE: bool = true;
+
+    fn suggest(_: &BuildFacts) -> Suggestion {
+        // Every build init accepts has a worker, and every worker can hoard.
+        Suggestion::Write {
+            params: vec!["mutate: true".into()],
+            why: "Storage must not grow with every deploy: 10 deploys of this build, each a new worker.".into(),
+        }
+    }
+
+    type Observation = Observation;
+
+    async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
+        let first = self.from.name().to_string();
+        let cycle: Vec<String> = if self.mutate {
+            vec![first.clone()]
+        } else {
+            let names = &s.spec().deploys;
+            let start = names.iter().position(|d| d.name == first).unwrap_or(0);
+            names[start..]
+                .iter()
+                .chain(&names[..start])
+                .map(|d| d.name.clone())
+                .collect()
+        };
+        s.install(&first).await?;
+        let mut series = vec![(first.clone(), s.storage_usage(&first).await?)];
+        for generation in 2..=self.deploys {
+            let base = &cycle[(generation as usize - 1) % cycle.len()];
+            let label = s.deploy_mutated(base, generation)?;
+            s.force_activate(&label).await?;
+            s.reload().await?;
+            series.push((label.clone(), s.storage_usage(&label).await?));
+        }
+        Ok(Observation { series })
+    }
+
+    fn judge(&self, o: &Observation) -> Judgement {
+        let k = o.series.len();
+        let Some(((_, second), (_, last))) = o.series.get(1).zip(o.series.last()) else {
+            return Judgement::CannotJudge("fewer than two deploys were reached".into());
+        };
+        let (base, end) = (second.usage.total(), last.usage.total());
+        let bound = (base * u64::from(self.max_growth_percent) / 100).max(self.max_growth_bytes);
+        let growth = end.saturating_sub(base);
+        let totals = format!(
+            "{} after deploy 2, {} after deploy {k} ({}{}, bound +{})",
+            human_bytes(base),
+            human_bytes(end),
+            if end >= base { "+" } else { "-" },
+            human_bytes(end.abs_diff(base)),
+            human_bytes(bound)
+        );
+        // A type that grows at every deploy from deploy 2 on grows without end, even while the
+        // total is still under the bound; below MIN_STEADY_GROWTH per deploy it is noise of the
+        // storage engine (an overwritten 60-byte IndexedDB record still grew Chromium's on-disk
+        // usage by a few hundred bytes per deploy).
+        let steps = &o.series[1..];
+        let mut growing: Vec<String> = Vec::new();
+        for (i, (name, _)) in second.usage.by_type().iter().enumerate() {
+            let values: Vec<u64> = steps.iter().map(|(_, r)| r.usage.by_type()[i].1).collect();
+            let (from, to) = (values[0], values[values.len() - 1]);
+            let per = to.saturating_sub(from) / (values.len() as u64 - 1);
+            if values.windows(2).all(|w| w[1] > w[0]) && per >= MIN_STEADY_GROWTH {
+                let projected = to + per * 52u64.saturating_sub(k as u64);
+                growing.push(format!(
+                    "{name} grew at each of the {} deploys after deploy 2, by {} per deploy ({} → {}); at 52 weekly deploys that is {}",
+                    values.len() - 1,
+                    human_bytes(per),
+                    human_bytes(from),
+                    human_bytes(to),
+                    human_bytes(projected)
+                ));
+            }
+        }
+        let caches = format!(
+            "caches {} → {}, entries {} → {}",
+            second.caches, last.caches, second.entries, last.entries
+        );
+        if growth > bound || !growing.is_empty() {
+            let mut why = vec![format!("storage grew over {k} deploys: {totals}")];
+            why.extend(growing);
+            why.push(caches);
+            return Judgement::Fail(why.join("; "));
+        }
+        Judgement::Pass(format!(
+            "storage stayed bounded over {k} deploys: {totals}; no storage type grew at every deploy; {caches}"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::StorageUsage;
+
+    fn read(cache: u64, idb: u64, caches: u64) -> StorageUsageRead {
+        StorageUsageRead {
+            usage: StorageUsage {
+                cache_storage: cache,
+                indexeddb: idb,
+                service_workers: 4096,
+                other: 0,
+            },
+            caches,
+            entries: caches * 2,
+        }
+    }
+
+    fn series(reads: Vec<StorageUsageRead>) -> Observation {
+        Observation {
+            series: reads
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| (format!("v1+{}", i + 1), r))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_flat_series_passes() {
+        let o = series(vec![read(10_000, 20_000, 1); 10]);
+        assert_eq!(
+            StorageStaysBounded::default().judge(&o),
+            Judgement::Pass("storage stayed bounded over 10 deploys: 33.2 KiB after deploy 2, 33.2 KiB after deploy 10 (+0 B, bound +64.0 KiB); no storage type grew at every deploy; caches 1 → 1, entries 2 → 2".into())
+        );
+    }
+
+    #[test]
+    fn a_type_growing_every_deploy_fails_under_the_bound_too() {
+        let o = series((0..10).map(|i| read(10_000, 20_000 + 1024 * i, 1)).collect());
+        let Judgement::Fail(m) = StorageStaysBounded::default().judge(&o) else {
+            panic!("expected a failure");
+        };
+        assert_eq!(
+            m,
+            "storage grew over 10 deploys: 34.2 KiB after deploy 2, 41.2 KiB after deploy 10 (+7.0 KiB, bound +64.0 KiB); IndexedDB grew at each of the 8 deploys after deploy 2, by 1.0 KiB per deploy (20.5 KiB → 27.5 KiB); at 52 weekly deploys that is 69.5 KiB; caches 1 → 1, entries 2 → 2"
+        );
+    }
+
+    #[test]
+    fn growth_over_the_bound_fails_even_in_steps() {
+        let mut reads = vec![read(10_000, 0, 1); 10];
+        reads[5] = read(200_000, 0, 5);
+        reads[9] = read(200_000, 0, 5);
+        let Judgement::Fail(m) = StorageStaysBounded::default().judge(&series(reads)) else {
+            panic!("expected a failure");
+        };
+        assert!(m.starts_with("storage grew over 10 deploys: 13.8 KiB after deploy 2, 199.3 KiB after deploy 10 (+185.5 KiB, bound +64.0 KiB); caches 1 → 5"), "{m}");
+    }
+}

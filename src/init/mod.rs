@@ -389,6 +389,7 @@ mod tests {
                 "navigation-timeout",
                 "cache-as-database",
                 "worker-url-moved",
+                "storage-stays-bounded",
             ]
         );
         assert!(plan
@@ -402,7 +403,14 @@ mod tests {
         let dir = tree_of(app("dist"));
         let plan = scan(&dir.path().join("dist")).unwrap();
         let checks: Vec<&str> = plan.checks.iter().map(|c| c.name).collect();
-        assert_eq!(checks, ["navigation-timeout", "cache-as-database"]);
+        assert_eq!(
+            checks,
+            [
+                "navigation-timeout",
+                "cache-as-database",
+                "storage-stays-bounded"
+            ]
+        );
         let text = render(&plan, dir.path());
         assert!(text.contains("  dist: dist   # N"), "{text}");
         assert!(text.contains("(e.g. `dist-next`)"), "{text}");

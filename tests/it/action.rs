@@ -43,7 +43,10 @@ fn the_actions_steps_install_nothing_twice_and_run_a_share_with_reports() {
     let json = tmp.path().join("share.json");
     let junit = tmp.path().join("share.xml");
     let inputs: HashMap<&str, String> = [
-        ("specs", "specs/stuck-shell.yaml specs/network-first.yaml".to_owned()),
+        (
+            "specs",
+            "specs/stuck-shell.yaml specs/network-first.yaml".to_owned(),
+        ),
         ("partition", "1/2".to_owned()),
         ("json", json.display().to_string()),
         ("junit", junit.display().to_string()),
@@ -58,7 +61,10 @@ fn the_actions_steps_install_nothing_twice_and_run_a_share_with_reports() {
         let name = step["name"].as_str().unwrap().to_owned();
         assert_eq!(step["shell"], "bash", "{name}");
         let script = step["run"].as_str().unwrap();
-        assert!(!script.contains("${{"), "{name}: inputs reach scripts through env only");
+        assert!(
+            !script.contains("${{"),
+            "{name}: inputs reach scripts through env only"
+        );
         let file = tmp.path().join("step.sh");
         std::fs::write(&file, script).unwrap();
         let mut cmd = Command::new("bash");
@@ -88,7 +94,10 @@ fn the_actions_steps_install_nothing_twice_and_run_a_share_with_reports() {
         )
     };
     let [(_, install), (_, browser), (_, run)] = &outputs[..] else {
-        panic!("three steps expected: {:?}", outputs.iter().map(|(n, _)| n).collect::<Vec<_>>());
+        panic!(
+            "three steps expected: {:?}",
+            outputs.iter().map(|(n, _)| n).collect::<Vec<_>>()
+        );
     };
     // swgate and Chromium on PATH: nothing is installed.
     assert!(install.status.success(), "{}", text(install));
@@ -100,7 +109,9 @@ fn the_actions_steps_install_nothing_twice_and_run_a_share_with_reports() {
     assert_eq!(run.status.code(), Some(1), "{}", text(run));
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(
-        stdout.contains("+ swgate run specs/stuck-shell.yaml specs/network-first.yaml --partition 1/2 --junit "),
+        stdout.contains(
+            "+ swgate run specs/stuck-shell.yaml specs/network-first.yaml --partition 1/2 --junit "
+        ),
         "{stdout}"
     );
     assert!(

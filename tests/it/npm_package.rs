@@ -152,7 +152,11 @@ fn the_cargo_package_holds_the_sources_and_no_test_data() {
         .current_dir(repo())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let files: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_owned)
@@ -166,12 +170,23 @@ fn the_cargo_package_holds_the_sources_and_no_test_data() {
         "src/report/html/template.html",
         "docs/chromium.md",
     ] {
-        assert!(files.iter().any(|f| f == needed), "{needed} missing: {files:?}");
+        assert!(
+            files.iter().any(|f| f == needed),
+            "{needed} missing: {files:?}"
+        );
     }
     for f in &files {
-        let test_only = ["tests/", "fixtures/", "specs/", "benches/", "examples/", "npm/", "fuzz/"]
-            .iter()
-            .any(|d| f.starts_with(d))
+        let test_only = [
+            "tests/",
+            "fixtures/",
+            "specs/",
+            "benches/",
+            "examples/",
+            "npm/",
+            "fuzz/",
+        ]
+        .iter()
+        .any(|d| f.starts_with(d))
             || f.contains("/snapshots/");
         assert!(!test_only, "{f} is packaged");
     }

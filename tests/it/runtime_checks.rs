@@ -175,3 +175,45 @@ fn only(s: &swgate::runner::RunSummary, spec: &str) -> swgate::runner::RunSummar
         ..s.clone()
     }
 }
+
+/// Ten deploys of one build (`mutate`): storage-bounded prunes renamed caches and overwrites a
+/// small IndexedDB record, so it passes; storage-hoarder keeps every cache and appends 16 KiB
+/// to an IndexedDB log per activation, so it fails naming both types and their growth.
+#[test]
+fn storage_stays_bounded_over_ten_deploys_and_a_hoarder_fails_naming_what_grows() {
+    let s = run_specs(&["specs/storage-bounded.yaml", "specs/storage-hoarder.yaml"]);
+    assert_verdict(
+        &only(&s, "storage-bounded"),
+        "storage-stays-bounded",
+        Verdict::Pass,
+        "storage stayed bounded over 10 deploys: within +64.0 KiB of deploy 2's usage, and no storage type grew at every deploy; caches 1 → 1, entries 2 → 2",
+    );
+    let hoarder = only(&s, "storage-hoarder");
+    assert_verdict(
+        &hoarder,
+        "storage-stays-bounded",
+        Verdict::Fail,
+        "storage grew by ",
+    );
+    let m = &crate::util::result(&hoarder, "storage-stays-bounded").message;
+    for part in [
+        "from deploy 2 to deploy 10, over the bound of +64.0 KiB; ",
+        "Cache Storage grew at each of the 8 deploys after deploy 2, by 2.2 KiB per deploy (median): 52 weekly deploys would add 112.5 KiB; ",
+        "IndexedDB grew at each of the 8 deploys after deploy 2, by 16.5 KiB per deploy (median): 52 weekly deploys would add 822.9 KiB; ",
+    ] {
+        assert!(m.contains(part), "{part}\nnot in\n{m}");
+    }
+    assert!(m.ends_with("caches 2 → 10, entries 4 → 20"), "{m}");
+    // Every deploy's usage is in the timeline (what the JSON series and the HTML chart show).
+    let points = crate::util::result(&hoarder, "storage-stays-bounded")
+        .timeline
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.event,
+                swgate::timeline::TimelineEvent::StorageUsage { .. }
+            )
+        })
+        .count();
+    assert_eq!(points, 10);
+}

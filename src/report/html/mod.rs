@@ -9,10 +9,12 @@
 
 //!
 //! The rooms: this file is the page (summary, sections, the timeline table), `lanes.rs` the
-//! timeline picture and its palette, `cache_chart.rs` the cache-growth chart.
+//! timeline picture and its palette, `cache_chart.rs` the cache-growth chart,
+//! `storage_chart.rs` the storage-trend chart.
 
 mod cache_chart;
 mod lanes;
+mod storage_chart;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -25,6 +27,7 @@ use crate::timeline::{active_worker_after_each, TimelineEntry, TimelineEvent};
 
 use cache_chart::cache_growth;
 use lanes::{lanes, source_class, Palette};
+use storage_chart::storage_trend;
 
 const TEMPLATE: &str = include_str!("template.html");
 
@@ -168,6 +171,7 @@ fn scenario_section(out: &mut String, i: usize, r: &ScenarioResult) {
     {
         cache_growth(out, &r.timeline);
     }
+    storage_trend(out, &r.timeline);
     if let Some(png) = &r.screenshot {
         let _ = writeln!(
             out,

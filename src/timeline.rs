@@ -197,6 +197,11 @@ pub enum TimelineEvent {
         /// Its message.
         message: String,
     },
+    /// A kind this version does not know, read from a newer swgate's JSON report (`merge`,
+    /// `--baseline`): readers ignore new kinds, as the README promises. Dropped when read;
+    /// never recorded or written.
+    #[serde(other, skip_serializing)]
+    Unknown,
 }
 
 /// How a navigation was made.
@@ -331,7 +336,8 @@ impl TimelineEntry {
             TimelineEvent::Worker { .. }
             | TimelineEvent::Registration { .. }
             | TimelineEvent::Request { .. }
-            | TimelineEvent::Verdict { .. } => None,
+            | TimelineEvent::Verdict { .. }
+            | TimelineEvent::Unknown => None,
         }
     }
 
@@ -408,6 +414,7 @@ impl TimelineEntry {
             TimelineEvent::StorageUsage { .. } => "storage",
             TimelineEvent::Step { .. } => "step",
             TimelineEvent::Verdict { .. } => "verdict",
+            TimelineEvent::Unknown => "unknown",
         }
     }
 }

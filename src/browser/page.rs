@@ -59,7 +59,7 @@ pub type DeployOfScript = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 /// Whether a page registers again after a kill switch was a race with the read (a classic
 /// script calls `register` before `load`, the registration appears up to seconds later on a
 /// loaded machine): the settled promise is the signal, not a quiet period. The wrapper keeps
-/// `register`'s arguments, `this` and promise; it adds one settlement handler.
+/// `register`'s arguments, `this` and outcome.
 const REGISTER_HOOK: &str = r#"(() => {
   const container = globalThis.navigator && navigator.serviceWorker;
   if (!container) return;
@@ -70,10 +70,9 @@ const REGISTER_HOOK: &str = r#"(() => {
   proto.register = function (...args) {
     state.calls++;
     state.pending++;
-    const settled = () => { state.pending--; };
-    const promise = register.apply(this, args);
-    promise.then(settled, settled);
-    return promise;
+    // The app gets a promise that settles as register's does, and rejects unhandled when the
+    // app does not handle it, so Chromium's "Uncaught (in promise)" still reaches the console.
+    return register.apply(this, args).finally(() => { state.pending--; });
   };
 })();"#;
 

@@ -147,13 +147,17 @@ impl Check for StorageStaysBounded {
                 .map(|w| w[1].saturating_sub(w[0]))
                 .collect();
             deltas.sort_unstable();
-            let median = deltas[deltas.len() / 2];
+            let Some(&median) = deltas.get(deltas.len() / 2) else {
+                return Judgement::CannotJudge(format!(
+                    "only {k} deploys were reached; the trend needs at least 3"
+                ));
+            };
             if values.windows(2).all(|w| w[1] > w[0]) && median >= MIN_STEADY_GROWTH {
                 growing.push(format!(
-                    "{name} grew at each of the {} deploys after deploy 2, by {} per deploy (median): 52 weekly deploys would add {}",
+                    "{name} grew at each of the {} deploys after deploy 2, by {} per deploy (median): a year of weekly deploys would add {}",
                     deltas.len(),
                     human_bytes(median),
-                    human_bytes(median * 50)
+                    human_bytes(median * 52)
                 ));
             }
         }
@@ -230,7 +234,7 @@ mod tests {
         };
         assert_eq!(
             m,
-            "storage keeps growing over 10 deploys (still within +64.0 KiB of deploy 2's usage); IndexedDB grew at each of the 8 deploys after deploy 2, by 1.0 KiB per deploy (median): 52 weekly deploys would add 50.0 KiB; caches 1 → 1, entries 2 → 2"
+            "storage keeps growing over 10 deploys (still within +64.0 KiB of deploy 2's usage); IndexedDB grew at each of the 8 deploys after deploy 2, by 1.0 KiB per deploy (median): a year of weekly deploys would add 52.0 KiB; caches 1 → 1, entries 2 → 2"
         );
     }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::outcome::Verdict;
 use crate::runner::{BaselineSummary, Change, GoneScenario, Partition, RunSummary, ScenarioResult};
 use crate::spec::Location;
-use crate::timeline::TimelineEntry;
+use crate::timeline::{TimelineEntry, TimelineEvent};
 
 /// Version of the JSON report format (the `format_version` field).
 pub const FORMAT_VERSION: u32 = 1;
@@ -256,7 +256,11 @@ pub fn read_json_report(path: &Path) -> Result<RunSummary, ReadReportError> {
             verdict: s.verdict,
             message: s.message,
             duration: Duration::from_millis(s.duration_ms),
-            timeline: s.timeline,
+            timeline: s
+                .timeline
+                .into_iter()
+                .filter(|e| e.event != TimelineEvent::Unknown)
+                .collect(),
             // A screenshot that does not decode is dropped, not fatal: it only illustrates.
             screenshot: s
                 .screenshot_png_base64
@@ -323,6 +327,16 @@ mod tests {
         std::fs::write(&newer, "{\"format_version\": 2, \"whatever\": []}").unwrap();
         let e = read_json_report(&newer).unwrap_err().to_string();
         assert!(e.ends_with("newer.json has JSON report format version 2; this swgate reads version 1 (run both with the same swgate version)"), "{e}");
+        // A timeline kind from a newer swgate is ignored, not an error.
+        let newer_kind = dir.path().join("kind.json");
+        let mut v: serde_json::Value = serde_json::from_str(&json_report(&summary())).unwrap();
+        v["scenarios"][0]["timeline"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"at_ms": 1, "kind": "from-the-future", "x": 1}));
+        std::fs::write(&newer_kind, v.to_string()).unwrap();
+        let read = read_json_report(&newer_kind).unwrap();
+        assert_eq!(read.results[0].timeline, summary().results[0].timeline);
         let e = read_json_report(&dir.path().join("none.json"))
             .unwrap_err()
             .to_string();

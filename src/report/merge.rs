@@ -58,6 +58,16 @@ pub enum MergeError {
         /// What it is.
         second_share: String,
     },
+    /// Two reports of the same share.
+    #[error("share {share} is in both {first} and {second}: merge each shard's report once")]
+    DuplicateShare {
+        /// `K/N`.
+        share: String,
+        /// One report.
+        first: String,
+        /// The other.
+        second: String,
+    },
     /// A share of the partition is missing.
     #[error("{}", missing_shares(*count, missing))]
     MissingShares {
@@ -130,12 +140,19 @@ fn merge(
         let mut seen: HashMap<usize, &str> = HashMap::new();
         for (name, r) in &reports {
             let index = r.partition.expect("checked above").index;
-            if let Some(earlier) = seen.insert(index, name) {
+            if index == 0 || index > count {
                 return Err(MergeError::MixedPartitions {
-                    first: earlier.to_owned(),
-                    first_share: share(r),
+                    first: first_name.clone(),
+                    first_share: share(first),
                     second: name.clone(),
-                    second_share: share(r),
+                    second_share: format!("share {index}/{count}, which no partition has"),
+                });
+            }
+            if let Some(earlier) = seen.insert(index, name) {
+                return Err(MergeError::DuplicateShare {
+                    share: format!("{index}/{count}"),
+                    first: earlier.to_owned(),
+                    second: name.clone(),
                 });
             }
         }
@@ -279,6 +296,12 @@ mod tests {
             "shard-1.json is share 1/2 of 4 scenarios but whole.json is a whole run: merge the shares of one partitioned run"
         );
         assert!(matches!(merge(vec![], false), Err(MergeError::Empty)));
+        let mut parts = shares(&whole, 2);
+        parts.push(parts[0].clone());
+        assert_eq!(
+            merge(parts, false).unwrap_err().to_string(),
+            "share 1/2 is in both shard-1.json and shard-1.json: merge each shard's report once"
+        );
     }
 
     #[test]

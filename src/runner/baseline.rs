@@ -27,7 +27,8 @@ pub enum Change {
     StillFailing,
     /// Passed in both.
     StillPassing,
-    /// Not in the baseline (or cancelled there, which says nothing about the app).
+    /// Not in the baseline (or cancelled or an infrastructure error there, which says
+    /// nothing about the app).
     New,
 }
 
@@ -98,7 +99,8 @@ pub fn compare(summary: &mut RunSummary, previous: &RunSummary, path: &Path) {
             .map(|i| previous.results[i].verdict);
         let passes = r.verdict == Verdict::Pass;
         r.baseline = Some(match earlier {
-            None | Some(Verdict::Cancelled) => Change::New,
+            // Cancelled or broken infrastructure in the baseline said nothing about the app.
+            None | Some(Verdict::Cancelled | Verdict::Infrastructure) => Change::New,
             Some(Verdict::Pass) if passes => Change::StillPassing,
             Some(Verdict::Pass) => Change::NewFailure,
             Some(_) if passes => Change::Fixed,
@@ -175,6 +177,7 @@ mod tests {
             ("c", Timeout),
             ("d", Pass),
             ("e", Cancelled),
+            ("f", Infrastructure),
             ("gone", Fail),
         ]);
         let mut now = run(&[
@@ -183,6 +186,7 @@ mod tests {
             ("c", Fail),
             ("d", Pass),
             ("e", Fail),
+            ("f", Fail),
             ("new", Pass),
         ]);
         compare(&mut now, &previous, Path::new("last.json"));
@@ -194,6 +198,7 @@ mod tests {
                 Change::Fixed,
                 Change::StillFailing,
                 Change::StillPassing,
+                Change::New,
                 Change::New,
                 Change::New
             ]

@@ -376,7 +376,15 @@ async fn open_scenario(
     // default browser context writes to disk; a check that measures storage needs it on disk
     // too. A Chromium swgate did not launch (`--connect`) keeps its default context to itself.
     let kept = options.launch.keep_profile.is_some();
-    let disk = CheckConfig::of(entry).disk_storage() && options.connect.is_none();
+    let disk = CheckConfig::of(entry).disk_storage();
+    if disk && options.connect.is_some() {
+        // In an in-memory context IndexedDB usage reads as a constant, so the check would pass
+        // an app that grows without end; the connected browser's default context is its own.
+        return Err(ScenarioError::App(format!(
+            "{} measures storage on disk, in the browser's default context, which swgate leaves alone in a browser it did not launch (--connect); run it without --connect",
+            entry.config.name()
+        )));
+    }
     let own_context = !kept && !disk;
     let page = browser
         .new_scenario_page(deploy_of_script.clone(), timeline.clone(), own_context)

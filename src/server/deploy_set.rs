@@ -53,7 +53,7 @@ impl DeployFiles {
     /// (`storage-stays-bounded`'s `mutate`): the worker script at `worker_path` gets a
     /// `// swgate deploy N` comment appended, so Chromium's byte check finds a new worker,
     /// and every other file is the same. Named `NAME+N`.
-    pub fn mutated(&self, worker_path: &str, generation: u32) -> DeployFiles {
+    pub fn mutated(&self, worker_path: &str, generation: u32) -> Result<DeployFiles, ServerError> {
         let mut files: BTreeMap<String, DeployFile> = self
             .files
             .iter()
@@ -72,16 +72,22 @@ impl DeployFiles {
         let key = files_for_url_path(worker_path)
             .into_iter()
             .find(|k| files.contains_key(k));
-        if let Some(file) = key.and_then(|k| files.get_mut(&k)) {
-            let mut bytes = file.bytes.to_vec();
-            bytes.extend_from_slice(format!("\n// swgate deploy {generation}\n").as_bytes());
-            file.etag = etag_of(&bytes);
-            file.bytes = bytes::Bytes::from(bytes);
-        }
-        DeployFiles {
+        // Without the worker script every "new" deploy would be byte-identical and no worker
+        // could install: say so rather than wait for one.
+        let file =
+            key.and_then(|k| files.get_mut(&k))
+                .ok_or_else(|| ServerError::NoWorkerScript {
+                    deploy: self.name.clone(),
+                    path: worker_path.to_string(),
+                })?;
+        let mut bytes = file.bytes.to_vec();
+        bytes.extend_from_slice(format!("\n// swgate deploy {generation}\n").as_bytes());
+        file.etag = etag_of(&bytes);
+        file.bytes = bytes::Bytes::from(bytes);
+        Ok(DeployFiles {
             name: format!("{}+{generation}", self.name),
             files,
-        }
+        })
     }
 }
 

@@ -29,6 +29,14 @@ pub enum ServerError {
     /// A deploy name no spec declared.
     #[error("no deploy named `{0}`")]
     UnknownDeploy(String),
+    /// A deploy to serve again as a new worker has no worker script to change.
+    #[error("deploy `{deploy}` has no worker script at {path} to redeploy as a new worker")]
+    NoWorkerScript {
+        /// The deploy.
+        deploy: String,
+        /// The spec's `service_worker`.
+        path: String,
+    },
     /// A wait on the request log ran out of time.
     #[error("timed out after {:.1}s waiting for {what}", after.as_secs_f64())]
     Timeout {

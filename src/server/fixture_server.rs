@@ -148,7 +148,7 @@ impl FixtureServer {
             self.shared
                 .deploys
                 .get(name)?
-                .mutated(worker_path, generation),
+                .mutated(worker_path, generation)?,
         );
         let label = next.name.clone();
         *self

@@ -198,8 +198,8 @@ fn storage_stays_bounded_over_ten_deploys_and_a_hoarder_fails_naming_what_grows(
     let m = &crate::util::result(&hoarder, "storage-stays-bounded").message;
     for part in [
         "from deploy 2 to deploy 10, over the bound of +64.0 KiB; ",
-        "Cache Storage grew at each of the 8 deploys after deploy 2, by 2.2 KiB per deploy (median): 52 weekly deploys would add 112.5 KiB; ",
-        "IndexedDB grew at each of the 8 deploys after deploy 2, by 16.5 KiB per deploy (median): 52 weekly deploys would add 822.9 KiB; ",
+        "Cache Storage grew at each of the 8 deploys after deploy 2, by 2.2 KiB per deploy (median): a year of weekly deploys would add 117.0 KiB; ",
+        "IndexedDB grew at each of the 8 deploys after deploy 2, by 16.5 KiB per deploy (median): a year of weekly deploys would add 855.8 KiB; ",
     ] {
         assert!(m.contains(part), "{part}\nnot in\n{m}");
     }

@@ -371,8 +371,33 @@ impl Scenario {
     pub async fn force_activate(&self, deploy: &str) -> Result<(), ScenarioError> {
         let scope = self.scope();
         let since = self.server.log().len();
-        self.page.force_update(&scope).await?;
-        self.note(format!("forced an update check of {scope}"));
+        let sw_path = self.spec.service_worker.clone();
+        // Chromium merges an update with one still in flight: right after `install` saw its
+        // check's request, a forced update never reached the server (workbox-window-prompt,
+        // 1 full integration run in 3). The request is the signal; without it in a quiet
+        // period the update is forced again, a bounded number of times.
+        for attempt in 1..=3 {
+            let asked = self.server.log().len();
+            self.page.force_update(&scope).await?;
+            self.note(format!("forced an update check of {scope}"));
+            let reached = self
+                .server
+                .log()
+                .wait_for(
+                    asked,
+                    &format!("the forced update check's request for {sw_path}"),
+                    WAITING_GRACE,
+                    |r| r.service_worker_script && crate::spec::strip_query(&r.path) == sw_path,
+                )
+                .await
+                .is_ok();
+            if reached {
+                break;
+            }
+            if attempt < 3 {
+                self.note("the forced update check never reached the server (merged with one in flight): forcing it again");
+            }
+        }
         let installed = |s: &SwState| {
             s.versions.values().any(|v| {
                 v.deploy.as_deref() == Some(deploy) && v.status >= VersionStatus::Installed

@@ -74,6 +74,33 @@ impl StorageStaysBounded {
 /// 52 KiB over a year of weekly deploys.
 const MIN_STEADY_GROWTH: u64 = 1024;
 
+/// `n` rounded to two significant digits in the unit reports use (B, KiB, MiB). Growth is
+/// reported roughly because it is measured roughly: the same hoarder's IndexedDB grew 149.6 or
+/// 149.8 KiB over 8 deploys in two runs (the storage engine's own records), and a message must
+/// read the same in both.
+fn rounded(n: u64) -> u64 {
+    let unit = [1u64 << 20, 1 << 10, 1].into_iter().find(|u| n >= *u).unwrap_or(1);
+    let value = n as f64 / unit as f64;
+    let step = if value >= 100.0 {
+        10.0
+    } else if value >= 10.0 {
+        1.0
+    } else {
+        0.1
+    };
+    ((value / step).round() * step * unit as f64) as u64
+}
+
+/// [`rounded`], written as reports write bytes.
+fn rough_bytes(n: u64) -> String {
+    let r = rounded(n);
+    if r >= 10 << 10 && r < 1 << 20 {
+        format!("{} KiB", r >> 10)
+    } else {
+        human_bytes(r)
+    }
+}
+
 /// Everything `storage-stays-bounded` saw: the usage after each deploy, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observation {
@@ -156,10 +183,10 @@ impl Check for StorageStaysBounded {
             };
             if values.windows(2).all(|w| w[1] > w[0]) && median >= MIN_STEADY_GROWTH {
                 growing.push(format!(
-                    "{name} grew at each of the {} deploys after deploy 2, by {} per deploy (median): a year of weekly deploys would add {}",
+                    "{name} grew at each of the {} deploys after deploy 2, by about {} per deploy (median): a year of weekly deploys would add about {}",
                     deltas.len(),
-                    human_bytes(median),
-                    human_bytes(median * 52)
+                    rough_bytes(median),
+                    rough_bytes(rounded(median) * 52)
                 ));
             }
         }
@@ -170,8 +197,8 @@ impl Check for StorageStaysBounded {
         if growth > bound || !growing.is_empty() {
             let mut why = vec![if growth > bound {
                 format!(
-                    "storage grew by {} from deploy 2 to deploy {k}, over the bound of +{}",
-                    human_bytes(growth),
+                    "storage grew by about {} from deploy 2 to deploy {k}, over the bound of +{}",
+                    rough_bytes(growth),
                     human_bytes(bound)
                 )
             } else {
@@ -236,8 +263,18 @@ mod tests {
         };
         assert_eq!(
             m,
-            "storage keeps growing over 10 deploys (still within +64.0 KiB of deploy 2's usage); IndexedDB grew at each of the 8 deploys after deploy 2, by 1.0 KiB per deploy (median): a year of weekly deploys would add 52.0 KiB; caches 1 → 1, entries 2 → 2"
+            "storage keeps growing over 10 deploys (still within +64.0 KiB of deploy 2's usage); IndexedDB grew at each of the 8 deploys after deploy 2, by about 1.0 KiB per deploy (median): a year of weekly deploys would add about 52 KiB; caches 1 → 1, entries 2 → 2"
         );
+    }
+
+    #[test]
+    fn growth_is_reported_to_two_significant_digits() {
+        assert_eq!(rough_bytes(149_600 / 1000 * 1024 + 600), "150 KiB");
+        assert_eq!(rough_bytes(153_190), "150 KiB");
+        assert_eq!(rough_bytes(16_853), "16 KiB");
+        assert_eq!(rough_bytes(2304), "2.3 KiB");
+        assert_eq!(rough_bytes(16 * 1024 * 52), "830 KiB");
+        assert_eq!(rough_bytes(700), "700 B");
     }
 
     #[test]
@@ -250,7 +287,7 @@ mod tests {
         };
         assert_eq!(
             m,
-            "storage grew by 185.5 KiB from deploy 2 to deploy 10, over the bound of +64.0 KiB; caches 1 → 5, entries 2 → 10"
+            "storage grew by about 190 KiB from deploy 2 to deploy 10, over the bound of +64.0 KiB; caches 1 → 5, entries 2 → 10"
         );
     }
 }

@@ -94,7 +94,7 @@ fn rounded(n: u64) -> u64 {
 /// [`rounded`], written as reports write bytes.
 fn rough_bytes(n: u64) -> String {
     let r = rounded(n);
-    if r >= 10 << 10 && r < 1 << 20 {
+    if (10 << 10..1 << 20).contains(&r) {
         format!("{} KiB", r >> 10)
     } else {
         human_bytes(r)

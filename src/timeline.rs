@@ -212,6 +212,12 @@ pub enum NavigationAction {
     Open,
     /// Reloaded as a user does.
     Reload,
+    /// Navigated the open tab to a URL, as a link or a typed URL does (not a reload).
+    Navigate,
+    /// Left the app (navigated the tab to `about:blank`).
+    Leave,
+    /// Went back in history to `path`.
+    Back,
 }
 
 /// Who produced a response, from CDP's `Network.Response` fields.
@@ -300,6 +306,12 @@ impl TimelineEntry {
                 (NavigationAction::Open, t) => format!("opened {path} in tab {t}"),
                 (NavigationAction::Reload, 1) => "reloaded".into(),
                 (NavigationAction::Reload, t) => format!("reloaded tab {t}"),
+                (NavigationAction::Navigate, 1) => format!("navigated to {path}"),
+                (NavigationAction::Navigate, t) => format!("navigated tab {t} to {path}"),
+                (NavigationAction::Leave, 1) => "left the app (about:blank)".into(),
+                (NavigationAction::Leave, t) => format!("left the app in tab {t} (about:blank)"),
+                (NavigationAction::Back, 1) => format!("went back to {path}"),
+                (NavigationAction::Back, t) => format!("went back to {path} in tab {t}"),
             }),
             TimelineEvent::Console { origin, text } => {
                 Some(format!("console error ({origin}): {text}"))

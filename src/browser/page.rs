@@ -61,6 +61,11 @@ pub type DeployOfScript = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 /// loaded machine): the settled promise is the signal, not a quiet period. The wrapper keeps
 /// `register`'s arguments, `this` and outcome.
 const REGISTER_HOOK: &str = r#"(() => {
+  // Every `pageshow`, and whether the back/forward cache restored the page (`persisted`): a
+  // restored page loads nothing, so this is the only sign that a history navigation is done.
+  const shows = { count: 0, persisted: false };
+  Object.defineProperty(globalThis, '__swgateShow', { value: shows });
+  addEventListener('pageshow', (e) => { shows.count++; shows.persisted = e.persisted; });
   const container = globalThis.navigator && navigator.serviceWorker;
   if (!container) return;
   const proto = Object.getPrototypeOf(container);
@@ -289,6 +294,36 @@ impl ScenarioPage {
         })
         .await
         .map(|_| ())
+    }
+
+    /// Goes back one entry in the tab's history and waits (bounded by `within`) until the
+    /// previous page shows at `url`. Returns whether the back/forward cache restored it (no
+    /// load at all) rather than loading it again.
+    ///
+    /// Neither CDP's load events nor chromiumoxide's navigation wait cover a restore from the
+    /// back/forward cache, so the page's own `pageshow` (recorded by [`REGISTER_HOOK`]) is the
+    /// signal, polled (one round trip each) until it has fired at `url`.
+    pub async fn go_back(&self, url: &str, within: Duration) -> Result<bool, BrowserError> {
+        const POLL: Duration = Duration::from_millis(50);
+        self.evaluate("history.back()").await?;
+        let expr = format!(
+            "location.href === {} && document.readyState === 'complete' && globalThis.__swgateShow && __swgateShow.count > 0 ? __swgateShow.persisted : null",
+            serde_json::to_string(url).unwrap_or_default()
+        );
+        let started = std::time::Instant::now();
+        loop {
+            // While the navigation commits, the old context may be gone: not an answer yet.
+            if let Ok(serde_json::Value::Bool(persisted)) = self.evaluate(&expr).await {
+                return Ok(persisted);
+            }
+            if started.elapsed() >= within {
+                return Err(BrowserError::Timeout {
+                    what: format!("the history navigation back to {url} to show the page"),
+                    after: started.elapsed(),
+                });
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// Evaluates a JS expression (promises awaited) and returns its JSON value.

@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{ConsoleEntry, ReloadRun, Scenario, ScenarioError, UpdateCheck};
-use crate::spec::{Spec, BuildFacts, Suggestion};
+use crate::spec::{BuildFacts, Spec, Suggestion, VisitKind, Visits};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -36,6 +36,8 @@ pub struct BrokenDeploySurvives {
     #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub reloads: u32,
+    /// How the returning user comes back, each kind judged with a fresh user.
+    pub visits: Visits,
 }
 
 impl Default for BrokenDeploySurvives {
@@ -45,6 +47,7 @@ impl Default for BrokenDeploySurvives {
             broken: DeployRef::default(),
             fixed: DeployRef::default(),
             reloads: 3,
+            visits: Visits::default(),
         }
     }
 }
@@ -113,6 +116,10 @@ impl Check for BrokenDeploySurvives {
         ])
     }
 
+    fn visits(&self) -> &[VisitKind] {
+        self.visits.kinds()
+    }
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
@@ -122,17 +129,19 @@ impl Check for BrokenDeploySurvives {
             self.fixed.name().to_string(),
         );
         s.install(&from).await?;
-        let errors_before = s.page().console().len();
+        let (tab_before, errors_before) = (s.page_tab(), s.page().console().len());
         s.deploy(&broken)?;
         let since = s.server().log().len();
-        s.reload().await?;
+        s.revisit().await?;
         s.page_version().await?;
         let update = s.await_update_check(since).await?;
-        s.reload().await?;
+        s.revisit().await?;
         let version = s.page_version().await?;
         s.page().flush().await;
-        let page_errors = page_errors(&s.page().console()[errors_before..]);
-        let active = s.page().sw_state().active().and_then(|v| v.deploy.clone());
+        // A `new-tab` visit reads the new tab's console, all of it.
+        let errors_from = if s.page_tab() == tab_before { errors_before } else { 0 };
+        let page_errors = page_errors(s.page().console().get(errors_from..).unwrap_or_default());
+        let active = s.sw_state().active().and_then(|v| v.deploy.clone());
         s.deploy(&fixed)?;
         let recovery = s.reload_until(&fixed, self.reloads).await?;
         Ok(Observation {
@@ -171,27 +180,30 @@ impl Check for BrokenDeploySurvives {
                 format!("; page errors: {}", o.page_errors.join("; "))
             };
             return Judgement::Fail(format!(
-                "a returning user lost the working app when the broken `{}` was deployed: the reload after its worker failed showed {} (active worker: {}); {why_broken}{errors}",
+                "a returning user lost the working app when the broken `{}` was deployed: the {} after its worker failed showed {} (active worker: {}); {why_broken}{errors}",
                 o.broken,
+                o.recovery.kind.noun(),
                 o.page,
                 o.active.as_deref().unwrap_or("none"),
             ));
         }
         match o.recovery.reached(&o.fixed) {
             Some(a) => Judgement::Pass(format!(
-                "the user kept {} while `{}` was broken ({why_broken}), then reached `{}` on reload {} of {}",
-                o.from, o.broken, o.fixed, a.reload, o.reloads
+                "the user kept {} while `{}` was broken ({why_broken}), then reached `{}` on {} {} of {}",
+                o.from, o.broken, o.fixed, o.recovery.kind.noun(), a.reload, o.reloads
             )),
             None => Judgement::Fail(format!(
-                "the user kept {} through the broken `{}`, but never reached the fixed `{}` in {} reloads: last reload showed {}",
+                "the user kept {} through the broken `{}`, but never reached the fixed `{}` in {} {}: the last showed {}{}",
                 o.from,
                 o.broken,
                 o.fixed,
                 o.reloads,
+                o.recovery.kind.nouns(o.reloads as usize),
                 o.recovery
                     .attempts
                     .last()
-                    .map_or("nothing", |a| a.description.as_str())
+                    .map_or("nothing", |a| a.description.as_str()),
+                o.recovery.http_cache_clause()
             )),
         }
     }
@@ -221,13 +233,18 @@ mod tests {
             active: Some("v1".into()),
             page_errors: errors,
             recovery: ReloadRun {
+                kind: VisitKind::Reload,
                 attempts: vec![Attempt {
                     reload: 2,
                     shown: Some(if reached { "v3" } else { "v1" }.into()),
                     description: "v3 (document from network)".into(),
                     ambiguous: false,
+                    document_reached_server: true,
+                    document_from_http_cache: false,
+                    restored: false,
                 }],
                 last_update: None,
+                http_cache: None,
             },
             reloads: 3,
         }

@@ -9,9 +9,11 @@
 
 use serde::Deserialize;
 
-use crate::scenario::{CacheInfo, Scenario, ScenarioError, UpdateCheck, WAITING_GRACE};
+use crate::scenario::{
+    CacheInfo, HttpCacheCause, Scenario, ScenarioError, UpdateCheck, WAITING_GRACE,
+};
 use crate::spec::strip_query;
-use crate::spec::{Spec, BuildFacts, Suggestion};
+use crate::spec::{BuildFacts, Spec, Suggestion, VisitKind, Visits};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -35,6 +37,8 @@ pub struct KillSwitch {
     /// The kill-switch deploy (default: the last).
     #[schemars(with = "Option<String>")]
     pub deploy: DeployRef,
+    /// How the existing client comes back, each kind judged within R visits.
+    pub visits: Visits,
 }
 
 impl Default for KillSwitch {
@@ -43,6 +47,7 @@ impl Default for KillSwitch {
             navigations: 3,
             from: DeployRef::default(),
             deploy: DeployRef::default(),
+            visits: Visits::default(),
         }
     }
 }
@@ -75,12 +80,17 @@ pub struct Navigation {
     pub shown: Option<String>,
     /// Who answered the document (`network`, `http cache`, `service worker (...)`).
     pub document_source: String,
+    /// Whether the page registered the worker again after the registration was gone.
+    pub registered_again: bool,
+    /// Whether the back/forward cache restored the page (nothing was loaded).
+    pub restored: bool,
 }
 
 impl Navigation {
     fn is_clean(&self) -> bool {
         self.cdp_registrations == 0
             && self.page_registrations == 0
+            && !self.registered_again
             && self.caches.is_empty()
             && !self.document_source.starts_with("service worker")
     }
@@ -118,6 +128,10 @@ pub struct Observation {
     pub seen: Vec<Navigation>,
     /// What the last update check between navigations found.
     pub last_update: Option<UpdateCheck>,
+    /// How the client came back.
+    pub kind: VisitKind,
+    /// When the last page came from the browser's HTTP cache: what made it fresh.
+    pub http_cache: Option<HttpCacheCause>,
 }
 
 impl Check for KillSwitch {
@@ -133,6 +147,10 @@ impl Check for KillSwitch {
         Suggestion::bare(format!("`{kill}`'s worker calls `unregister()`: after it is deployed, a client of {} must end up with no worker and no caches.", build.installed))
     }
 
+    fn visits(&self) -> &[VisitKind] {
+        self.visits.kinds()
+    }
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
@@ -143,7 +161,8 @@ impl Check for KillSwitch {
         let mut last_update = None;
         for number in 1..=self.navigations {
             let since = s.server().log().len();
-            s.open_start().await?;
+            let versions_before = s.sw_state().versions.len();
+            let restored = s.revisit().await?;
             let register = s.await_page_register().await?;
             if register.calls > 0 {
                 s.note(format!(
@@ -153,27 +172,20 @@ impl Check for KillSwitch {
                 ));
             }
             let page_registrations = s.page_registrations().await?;
-            if page_registrations > 0 && s.page().sw_state().live_registrations().next().is_none()
-            {
-                s.page()
-                    .wait_for_sw(
-                        "the page's registration to appear in CDP",
-                        s.wait(),
-                        |st| st.live_registrations().next().is_some(),
-                    )
-                    .await?;
+            if page_registrations > 0 && s.sw_state().live_registrations().next().is_none() {
+                s.wait_for_sw("the page's registration to appear in CDP", |st| {
+                    st.live_registrations().next().is_some()
+                })
+                .await?;
             }
-            if page_registrations == 0 && s.page().sw_state().live_registrations().next().is_some()
-            {
-                s.page()
-                    .wait_for_sw(
-                        "Chromium to delete the unregistered registration",
-                        s.wait(),
-                        |st| st.live_registrations().next().is_none(),
-                    )
-                    .await?;
+            if page_registrations == 0 && s.sw_state().live_registrations().next().is_some() {
+                s.wait_for_sw("Chromium to delete the unregistered registration", |st| {
+                    st.live_registrations().next().is_none()
+                })
+                .await?;
             }
             let version = s.page_version().await?;
+            let mut registered_again = false;
             if page_registrations == 0 {
                 // The page may register the worker again from a script that runs after load
                 // (Angular's kill-switch deploys keep the app's `register` call): whether the
@@ -184,7 +196,7 @@ impl Check for KillSwitch {
                 // `WAITING_GRACE` does for waiting workers) and the registrations are read
                 // again after it.
                 let sw = s.spec().service_worker.clone();
-                let registered_again = s
+                registered_again = s
                     .server()
                     .log()
                     .wait_for(
@@ -197,24 +209,26 @@ impl Check for KillSwitch {
                     .is_ok();
                 if registered_again {
                     s.note("the page requested the worker script again: it registers the worker");
-                    s.page()
-                        .wait_for_sw(
-                            "the page's new registration to appear",
-                            s.wait(),
-                            |st| st.live_registrations().next().is_some(),
-                        )
-                        .await?;
+                    // A kill worker registered again may unregister itself again before CDP
+                    // is read (seen with new tabs): a new version is the lasting sign.
+                    s.wait_for_sw("the page's new registration to appear", |st| {
+                        st.live_registrations().next().is_some()
+                            || st.versions.len() > versions_before
+                    })
+                    .await?;
                 }
             }
             let page_registrations = s.page_registrations().await?;
             let navigation = Navigation {
                 number,
-                cdp_registrations: s.page().sw_state().live_registrations().count(),
+                cdp_registrations: s.sw_state().live_registrations().count(),
                 page_registrations,
                 caches: s.caches().await?,
                 page: version.describe(),
                 shown: version.shown().map(str::to_owned),
                 document_source: version.document.source.clone(),
+                registered_again,
+                restored,
             };
             s.note(format!("navigation {number}: {}", navigation.evidence()));
             let done = navigation.is_clean() || number == self.navigations;
@@ -223,7 +237,10 @@ impl Check for KillSwitch {
             if done {
                 break;
             }
-            if live {
+            if live && restored {
+                // Nothing was navigated, so Chromium makes no update check to wait for.
+                s.note("no update check follows a page restored from the back/forward cache");
+            } else if live {
                 let update = s.await_update_check(since).await?;
                 if update == UpdateCheck::Unchanged {
                     // An app that updates through its own manifest (Angular) acts on a missing
@@ -233,32 +250,45 @@ impl Check for KillSwitch {
                 last_update = Some(update);
             }
         }
+        let http_cache = seen
+            .last()
+            .filter(|n| n.document_source == "http cache")
+            .map(|_| s.http_cache_cause(&s.spec().start, true));
         Ok(Observation {
             from,
             kill,
             navigations: self.navigations,
             seen,
             last_update,
+            kind: s.visit_kind(),
+            http_cache,
         })
     }
 
     fn judge(&self, o: &Observation) -> Judgement {
         if let Some(n) = o.seen.iter().find(|n| n.is_clean()) {
             return Judgement::Pass(format!(
-                "the origin was clean on navigation {} of {} after `{}` was deployed: no registration (CDP and the page agree), no caches, document from {}",
-                n.number, o.navigations, o.kill, n.document_source
+                "the origin was clean on {} {} of {} after `{}` was deployed: no registration (CDP and the page agree), no caches, document from {}",
+                o.kind.noun(), n.number, o.navigations, o.kill, n.document_source
             ));
         }
         let Some(last) = o.seen.last() else {
-            return Judgement::CannotJudge("no navigation was made".into());
+            return Judgement::CannotJudge(format!("no {} was made", o.kind.noun()));
         };
         let cached_page = if last.document_source == "http cache"
-            && last.shown.as_deref() == Some(&*o.from)
+            && (last.shown.as_deref() == Some(&*o.from) || last.registered_again)
         {
-            format!(
+            match &o.http_cache {
+                Some(cause) => format!(
+                    "; {}'s page came back from the HTTP cache and registers the worker again: {}",
+                    o.from,
+                    cause.describe()
+                ),
+                None => format!(
                     "; {}'s page came back from the HTTP cache and registers the worker again (serve HTML with `Cache-Control: no-cache`)",
                     o.from
-                )
+                ),
+            }
         } else {
             String::new()
         };
@@ -286,16 +316,21 @@ impl Check for KillSwitch {
             })
             .map(|n| {
                 format!(
-                    "; `{}`'s own page registers the worker again (navigation {} loaded it from the network with no worker in control, and a registration followed): a kill switch's pages must not call `navigator.serviceWorker.register`",
-                    o.kill, n.number
+                    "; `{}`'s own page registers the worker again ({} {} loaded it from the network with no worker in control, and a registration followed): a kill switch's pages must not call `navigator.serviceWorker.register`",
+                    o.kill, o.kind.noun(), n.number
                 )
             })
             .unwrap_or_default();
-        let why = format!("{cached_page}{own_page}{why}");
+        let restored = if o.seen.iter().all(|n| n.restored) {
+            "; the back/forward cache restored the page each time, so nothing was loaded and Chromium made no update check"
+        } else {
+            ""
+        };
+        let why = format!("{restored}{cached_page}{own_page}{why}");
         Judgement::Fail(format!(
-            "the kill switch did not reach an existing client: after {} navigation{} with `{}` deployed, {}{why}",
+            "the kill switch did not reach an existing client: after {} {} with `{}` deployed, {}{why}",
             o.seen.len(),
-            if o.seen.len() == 1 { "" } else { "s" },
+            o.kind.nouns(o.seen.len()),
             o.kill,
             last.evidence()
         ))
@@ -330,6 +365,8 @@ mod tests {
             } else {
                 "service worker (cache \"shell-v1\")".into()
             },
+            registered_again: false,
+            restored: false,
         }
     }
 
@@ -340,6 +377,8 @@ mod tests {
             navigations: 3,
             seen,
             last_update,
+            kind: VisitKind::Navigate,
+            http_cache: None,
         }
     }
 

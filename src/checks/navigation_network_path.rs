@@ -8,8 +8,8 @@
 
 use serde::Deserialize;
 
-use crate::scenario::{RequestRecord, Scenario, ScenarioError};
-use crate::spec::{strip_query, Spec, BuildFacts, Suggestion};
+use crate::scenario::{HttpCacheCause, RequestRecord, Scenario, ScenarioError};
+use crate::spec::{strip_query, BuildFacts, Spec, Suggestion, VisitKind, Visits};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -25,6 +25,8 @@ pub struct NavigationNetworkPath {
     /// The deploy the navigation must show (default: the second).
     #[schemars(with = "Option<String>")]
     pub to: DeployRef,
+    /// How the returning user comes back, each kind judged on its first visit.
+    pub visits: Visits,
 }
 
 impl NavigationNetworkPath {
@@ -42,6 +44,13 @@ pub struct Observation {
     pub to: String,
     /// The start page's path.
     pub start: String,
+    /// How the user came back.
+    pub kind: VisitKind,
+    /// Whether the back/forward cache restored the page (nothing was navigated).
+    pub restored: bool,
+    /// When no request reached the server and the browser's HTTP cache answered the
+    /// document: what made it fresh.
+    pub http_cache: Option<HttpCacheCause>,
     /// Requests for the start page the server answered between the reload and its load.
     pub navigation_requests: Vec<RequestRecord>,
     /// The deploy the page showed, if exactly one.
@@ -68,6 +77,10 @@ impl Check for NavigationNetworkPath {
         Suggestion::bare(format!("The worker handles `fetch`: with {installed} cached, the next navigation must still reach the server and show {next}."))
     }
 
+    fn visits(&self) -> &[VisitKind] {
+        self.visits.kinds()
+    }
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
@@ -75,7 +88,7 @@ impl Check for NavigationNetworkPath {
         s.install(&from).await?;
         s.deploy(&to)?;
         let since = s.server().log().len();
-        s.reload().await?;
+        let restored = s.revisit().await?;
         // Cut the log at the load event: Chromium's update check (~2 s later) may precache the
         // start page, which is not the navigation reaching the network.
         let until = s.server().log().len();
@@ -90,9 +103,15 @@ impl Check for NavigationNetworkPath {
             .filter(|r| !r.service_worker_script && strip_query(&r.path) == start)
             .collect();
         let version = s.page_version().await?;
+        let http_cache = (navigation_requests.is_empty()
+            && (version.document.http_cache || version.document.worker_built))
+            .then(|| s.http_cache_cause(&start, version.document.http_cache));
         Ok(Observation {
             from,
             to,
+            kind: s.visit_kind(),
+            restored,
+            http_cache,
             start,
             navigation_requests,
             shown: version.shown().map(str::to_owned),
@@ -120,17 +139,37 @@ impl Check for NavigationNetworkPath {
             .collect::<Vec<_>>()
             .join(", ");
         let reached_new = o.shown.as_deref() == Some(o.to.as_str());
-        match (o.navigation_requests.is_empty(), reached_new) {
-            (true, _) => Judgement::Fail(format!(
-                "the first reload after {} was deployed never reached the server, so no deploy can reach a returning user through the page: no request for {} between the reload and its load event; the page showed {}",
+        let visit = o.kind.noun();
+        if o.restored {
+            // No navigation happened: there is no path to the network to judge.
+            return Judgement::CannotJudge(format!(
+                "the first {visit} after {} was deployed loaded nothing: the back/forward cache restored the page as it was ({}), so there was no navigation to judge",
+                o.to, o.description
+            ));
+        }
+        match (o.navigation_requests.is_empty(), reached_new, &o.http_cache) {
+            (true, _, Some(cause)) => Judgement::Fail(format!(
+                "the first {visit} after {} was deployed never reached the server: {} answered {} (no request for it between the {visit} and its load event) and the page showed {}; {}",
+                o.to,
+                if cause.certain {
+                    "the browser's HTTP cache"
+                } else {
+                    "the worker, with a response it built from a fetch that most likely the browser's HTTP cache"
+                },
+                o.start,
+                o.description,
+                cause.describe()
+            )),
+            (true, _, None) => Judgement::Fail(format!(
+                "the first {visit} after {} was deployed never reached the server, so no deploy can reach a returning user through the page: no request for {} between the {visit} and its load event; the page showed {}",
                 o.to, o.start, o.description
             )),
-            (false, true) => Judgement::Pass(format!(
-                "the first reload after {} was deployed reached the server ({requests}) and showed {}",
+            (false, true, _) => Judgement::Pass(format!(
+                "the first {visit} after {} was deployed reached the server ({requests}) and showed {}",
                 o.to, o.description
             )),
-            (false, false) => Judgement::Fail(format!(
-                "the first reload after {} was deployed reached the server ({requests}) but the page showed {}, not {}",
+            (false, false, _) => Judgement::Fail(format!(
+                "the first {visit} after {} was deployed reached the server ({requests}) but the page showed {}, not {}",
                 o.to, o.description, o.to
             )),
         }
@@ -163,6 +202,9 @@ mod tests {
             from: "v1".into(),
             to: "v2".into(),
             start: "/".into(),
+            kind: VisitKind::Reload,
+            restored: false,
+            http_cache: None,
             navigation_requests: requests,
             shown: Some(shown.into()),
             description: description.into(),

@@ -13,7 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::scenario::{Scenario, ScenarioError};
-use crate::spec::{BuildFacts, CheckParams, Spec, Suggestion};
+use crate::spec::{BuildFacts, CheckParams, Spec, Suggestion, VisitKind};
 
 use super::{check_schemas, CheckConfig, CHECKS};
 
@@ -38,6 +38,12 @@ pub(crate) trait Check {
     /// `Storage.getUsageAndQuota` reported IndexedDB as a constant 72 KiB however much was
     /// written (docs/chromium.md, "Storage and contexts").
     const DISK_STORAGE: bool = false;
+
+    /// How the returning user comes back, each kind judged with a fresh user (the check's
+    /// `visits:` parameter). Checks without one keep the reload they always made.
+    fn visits(&self) -> &[VisitKind] {
+        &[VisitKind::Reload]
+    }
 
     /// Everything the check saw, in the order it saw it.
     type Observation: fmt::Debug;
@@ -247,10 +253,64 @@ impl CheckParams for CheckConfig {
     }
 }
 
+/// Observes and judges once per visit kind, each after a fresh start of the returning user
+/// (the first uses the scenario as it was set up), and combines the verdicts.
 pub(super) async fn run_one<C: Check>(c: &C, s: &mut Scenario) -> Result<Judgement, ScenarioError> {
-    let observation = c.observe(s).await?;
-    tracing::debug!("observation: {observation:?}");
-    Ok(c.judge(&observation))
+    let kinds = c.visits();
+    let mut judged = Vec::with_capacity(kinds.len());
+    for (i, kind) in kinds.iter().enumerate() {
+        if i > 0 {
+            s.start_over().await?;
+        }
+        s.set_visit(*kind);
+        if kinds.len() > 1 {
+            s.note(format!("judging `{kind}` visits"));
+        }
+        let observation = c.observe(s).await?;
+        tracing::debug!("observation ({kind}): {observation:?}");
+        judged.push((*kind, c.judge(&observation)));
+    }
+    Ok(combine_visits(judged))
+}
+
+/// One verdict from one per visit kind, in the order the spec lists them. One kind keeps its
+/// message as it is. With more, any failure fails the check and leads the message (so it
+/// names the kind that stranded the user), then what could not be judged, then the kinds that
+/// passed; each part starts with its kind.
+pub(super) fn combine_visits(judged: Vec<(VisitKind, Judgement)>) -> Judgement {
+    if judged.len() == 1 {
+        return judged
+            .into_iter()
+            .next()
+            .map(|(_, j)| j)
+            .expect("one judgement");
+    }
+    let (mut fails, mut unjudged, mut passes) = (Vec::new(), Vec::new(), Vec::new());
+    for (kind, j) in judged {
+        match j {
+            Judgement::Fail(m) => fails.push(format!("{kind}: {m}")),
+            Judgement::CannotJudge(m) => unjudged.push(format!("{kind}: cannot judge: {m}")),
+            Judgement::Pass(m) => passes.push(format!("{kind}: {m}")),
+        }
+    }
+    if !fails.is_empty() {
+        let passed: Vec<String> = passes
+            .iter()
+            .filter_map(|p| p.split_once(':').map(|(k, _)| format!("{k}: passes")))
+            .collect();
+        let parts: Vec<String> = fails.into_iter().chain(unjudged).chain(passed).collect();
+        return Judgement::Fail(parts.join(" | "));
+    }
+    if !unjudged.is_empty() {
+        return Judgement::CannotJudge(
+            unjudged
+                .into_iter()
+                .chain(passes)
+                .collect::<Vec<_>>()
+                .join(" | "),
+        );
+    }
+    Judgement::Pass(passes.join(" | "))
 }
 
 /// A check's parameters: the mapping given, or the defaults for a bare name (`- caches-pruned`)

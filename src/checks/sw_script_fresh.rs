@@ -126,7 +126,7 @@ impl Check for SwScriptFresh {
         let imports = imported_scripts(&String::from_utf8_lossy(&main_source));
         let all: Vec<String> = std::iter::once(sw_path.clone()).chain(imports).collect();
         let to_differs = all.iter().any(|p| bytes(&from, p) != bytes(&to, p));
-        let versions_before = s.page().sw_state().versions.len();
+        let versions_before = s.sw_state().versions.len();
 
         s.deploy(&to)?;
         s.server().edge().advance(self.after_seconds);

@@ -8,8 +8,10 @@
 
 use serde::Deserialize;
 
-use crate::scenario::{CacheEntryOrigin, ReloadRun, Scenario, ScenarioError, UpdateCheck};
-use crate::spec::{Spec, BuildFacts, Suggestion};
+use crate::scenario::{
+    CacheEntryOrigin, ReloadRun, Scenario, ScenarioError, UpdateCheck,
+};
+use crate::spec::{BuildFacts, Spec, Suggestion, VisitKind, Visits};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -23,10 +25,12 @@ use crate::spec::{resolve_transition, DeployRef};
     expecting = "a mapping of the check's parameters"
 )]
 pub struct UpdateRecovers {
-    /// How many reloads a user may need (R, at least 1).
+    /// How many visits (reloads, new tabs, ...) a user may need (R, at least 1).
     #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub reloads: u32,
+    /// How the returning user comes back, each kind judged within R visits.
+    pub visits: Visits,
     /// The deploy the user installed (default: the first).
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
@@ -39,6 +43,7 @@ impl Default for UpdateRecovers {
     fn default() -> Self {
         UpdateRecovers {
             reloads: 3,
+            visits: Visits::default(),
             from: DeployRef::default(),
             to: DeployRef::default(),
         }
@@ -85,7 +90,7 @@ fn polluted_entries(entries: &[CacheEntryOrigin], from: &str, to: &str) -> Vec<C
 impl Check for UpdateRecovers {
     const NAME: &'static str = "update-recovers";
     const ABOUT: &'static str =
-        "a returning user on N reaches N+1 within R reloads of N+1 being deployed";
+        "a returning user on N reaches N+1 within R visits (new tab and reload) of N+1 being deployed";
     const EXPECTED_SECONDS: u32 = 6;
 
     fn suggest(build: &BuildFacts) -> Suggestion {
@@ -93,6 +98,10 @@ impl Check for UpdateRecovers {
             return Suggestion::Skip;
         };
         Suggestion::bare(format!("`{next}` follows `{installed}`: a returning user on {installed} must reach {next} within a few reloads."))
+    }
+
+    fn visits(&self) -> &[VisitKind] {
+        self.visits.kinds()
     }
 
     type Observation = Observation;
@@ -117,14 +126,19 @@ impl Check for UpdateRecovers {
     }
 
     fn judge(&self, o: &Observation) -> Judgement {
+        let kind = o.run.kind;
         if let Some(a) = o.run.reached(&o.to) {
             return Judgement::Pass(format!(
-                "reached {} on reload {} of {}: {}",
-                o.to, a.reload, o.reloads, a.description
+                "reached {} on {} {} of {}: {}",
+                o.to,
+                kind.noun(),
+                a.reload,
+                o.reloads,
+                a.description
             ));
         }
         let Some(last) = o.run.attempts.last() else {
-            return Judgement::CannotJudge("no reload was made".into());
+            return Judgement::CannotJudge(format!("no {} was made", kind.noun()));
         };
         if last.ambiguous {
             return Judgement::CannotJudge(format!(
@@ -166,11 +180,18 @@ impl Check for UpdateRecovers {
                 o.from
             )
         };
+        let restored = if o.run.attempts.iter().all(|a| a.restored) {
+            "; the back/forward cache restored the page each time, so nothing was loaded and Chromium made no update check (a page can listen for `pageshow` with `event.persisted` and check for a new version)"
+        } else {
+            ""
+        };
+        let http_cache = o.run.http_cache_clause();
         Judgement::Fail(format!(
-            "a returning user never reaches {}: after {} reload{} the page still shows {}{why}{polluted}",
+            "{} never reaches {}: after {} {} the page still shows {}{restored}{http_cache}{why}{polluted}",
+            kind.user(),
             o.to,
             o.run.attempts.len(),
-            if o.run.attempts.len() == 1 { "" } else { "s" },
+            kind.nouns(o.run.attempts.len()),
             last.description
         ))
     }
@@ -187,6 +208,9 @@ mod tests {
             shown: Some(shown.into()),
             description: format!("{shown} (document from network)"),
             ambiguous: false,
+            document_reached_server: true,
+            document_from_http_cache: false,
+            restored: false,
         }
     }
 
@@ -196,8 +220,10 @@ mod tests {
             to: "v2".into(),
             reloads: 3,
             run: ReloadRun {
+                kind: VisitKind::Reload,
                 attempts,
                 last_update,
+                http_cache: None,
             },
             polluted: Vec::new(),
         }
@@ -256,7 +282,7 @@ mod tests {
         };
         assert_eq!(
             msg,
-            "a returning user never reaches v2: after 3 reloads the page still shows v1 (document from network); \
+            "a returning user who reloads never reaches v2: after 3 reloads the page still shows v1 (document from network); \
              v2's worker installed but stays waiting (no skipWaiting, and the open page keeps \
              v1's worker in control)"
         );

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::scenario::{
     ActionOutcome, NetworkLog, NetworkRequest, PageAction, Scenario, ScenarioError, ScenarioPage,
 };
-use crate::spec::{Spec, BuildFacts, Suggestion, yaml_string};
+use crate::spec::{yaml_string, BuildFacts, Spec, Suggestion, VisitKind, Visits};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -41,6 +41,8 @@ pub struct VersionSkew {
     /// The deploy that follows (default: the second).
     #[schemars(with = "Option<String>")]
     pub to: DeployRef,
+    /// How the returning user comes back, each kind judged with a fresh user.
+    pub visits: Visits,
 }
 
 impl Default for VersionSkew {
@@ -50,6 +52,7 @@ impl Default for VersionSkew {
             reloads: 2,
             from: DeployRef::default(),
             to: DeployRef::default(),
+            visits: Visits::default(),
         }
     }
 }
@@ -92,7 +95,9 @@ pub struct Observation {
     pub from: String,
     /// N+1.
     pub to: String,
-    /// The reloads, in order.
+    /// How the user came back.
+    pub kind: VisitKind,
+    /// The visits, in order.
     pub reloads: Vec<ReloadSeen>,
     /// The open tab's action.
     pub open_page: OpenPageSeen,
@@ -127,6 +132,10 @@ impl Check for VersionSkew {
         }
     }
 
+    fn visits(&self) -> &[VisitKind] {
+        self.visits.kinds()
+    }
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
@@ -140,9 +149,14 @@ impl Check for VersionSkew {
         s.deploy(&to)?;
         let mut reloads = Vec::new();
         for reload in 1..=self.reloads {
-            let (console_from, requests_from) = marks(s.page());
+            let tab_before = s.page_tab();
+            let (mut console_from, mut requests_from) = marks(s.page());
             let since = s.server().log().len();
-            s.reload().await?;
+            s.revisit().await?;
+            if s.page_tab() != tab_before {
+                // A `new-tab` visit: everything the new tab saw is the visit's.
+                (console_from, requests_from) = (0, 0);
+            }
             let version = s.page_version().await?;
             reloads.push(ReloadSeen {
                 reload,
@@ -194,6 +208,7 @@ impl Check for VersionSkew {
         Ok(Observation {
             from,
             to,
+            kind: s.visit_kind(),
             reloads,
             open_page,
         })
@@ -217,8 +232,11 @@ impl Check for VersionSkew {
                 format!("; {}", r.problems.join("; "))
             };
             failures.push(format!(
-                "reload {} after {} was deployed showed {what}: {}{problems}",
-                r.reload, o.to, r.page
+                "{} {} after {} was deployed showed {what}: {}{problems}",
+                o.kind.noun(),
+                r.reload,
+                o.to,
+                r.page
             ));
         }
         let p = &o.open_page;
@@ -240,11 +258,12 @@ impl Check for VersionSkew {
         }
         if failures.is_empty() {
             Judgement::Pass(format!(
-                "every reload after {} was deployed showed one deploy without errors ({}), and a tab left open under {} could still {action}",
+                "every {} after {} was deployed showed one deploy without errors ({}), and a tab left open under {} could still {action}",
+                o.kind.noun(),
                 o.to,
                 o.reloads
                     .iter()
-                    .map(|r| format!("reload {}: {}", r.reload, r.page))
+                    .map(|r| format!("{} {}: {}", o.kind.noun(), r.reload, r.page))
                     .collect::<Vec<_>>()
                     .join("; "),
                 o.from
@@ -369,6 +388,7 @@ mod tests {
         Observation {
             from: "v1".into(),
             to: "v2".into(),
+            kind: VisitKind::Reload,
             reloads: vec![ReloadSeen {
                 reload: 1,
                 page: "v2 (document from network)".into(),

@@ -13,7 +13,9 @@ use serde::Deserialize;
 
 use crate::outcome::Judgement;
 use crate::scenario::{ReloadRun, Scenario, ScenarioError, UpdateCheck};
-use crate::spec::{resolve_transition, BuildFacts, DeployRef, Spec, Suggestion};
+use crate::spec::{
+    resolve_transition, BuildFacts, DeployRef, Spec, Suggestion, VisitKind, Visits,
+};
 
 use super::registry::Check;
 
@@ -36,6 +38,8 @@ pub struct WorkerUrlMoved {
     /// The deploy that registers its worker elsewhere (default: the second).
     #[schemars(with = "Option<String>")]
     pub to: DeployRef,
+    /// How the returning user comes back, each kind judged within R visits.
+    pub visits: Visits,
 }
 
 impl Default for WorkerUrlMoved {
@@ -44,6 +48,7 @@ impl Default for WorkerUrlMoved {
             reloads: 3,
             from: DeployRef::default(),
             to: DeployRef::default(),
+            visits: Visits::default(),
         }
     }
 }
@@ -90,6 +95,10 @@ impl Check for WorkerUrlMoved {
         }
     }
 
+    fn visits(&self) -> &[VisitKind] {
+        self.visits.kinds()
+    }
+
     type Observation = Observation;
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
@@ -121,12 +130,12 @@ impl Check for WorkerUrlMoved {
         };
         if let Some(a) = o.run.reached(&o.to) {
             return Judgement::Pass(format!(
-                "reached {} on reload {} of {} ({old}): {}",
-                o.to, a.reload, o.reloads, a.description
+                "reached {} on {} {} of {} ({old}): {}",
+                o.to, o.run.kind.noun(), a.reload, o.reloads, a.description
             ));
         }
         let Some(last) = o.run.attempts.last() else {
-            return Judgement::CannotJudge("no reload was made".into());
+            return Judgement::CannotJudge(format!("no {} was made", o.run.kind.noun()));
         };
         if last.ambiguous {
             return Judgement::CannotJudge(format!(
@@ -151,11 +160,12 @@ impl Check for WorkerUrlMoved {
             None => String::new(),
         };
         Judgement::Fail(format!(
-            "{old}, the URL {}'s worker is registered from: after {} reload{} the page still shows {}{why}. Keep serving {} in {} as a worker that deletes the old caches and calls `self.registration.unregister()` (or that imports the new worker), so returning users are moved on",
+            "{old}, the URL {}'s worker is registered from: after {} {} the page still shows {}{}{why}. Keep serving {} in {} as a worker that deletes the old caches and calls `self.registration.unregister()` (or that imports the new worker), so returning users are moved on",
             o.from,
             o.run.attempts.len(),
-            if o.run.attempts.len() == 1 { "" } else { "s" },
+            o.run.kind.nouns(o.run.attempts.len()),
             last.description,
+            o.run.http_cache_clause(),
             o.old_url,
             o.to,
         ))
@@ -175,6 +185,7 @@ mod tests {
             to_serves_old_url: serves_old,
             reloads: 3,
             run: ReloadRun {
+                kind: VisitKind::Reload,
                 attempts: shown
                     .iter()
                     .enumerate()
@@ -183,9 +194,14 @@ mod tests {
                         shown: Some(d.to_string()),
                         description: format!("{d} (from the worker's cache)"),
                         ambiguous: false,
+                        document_reached_server: false,
+                        document_from_http_cache: false,
+                        restored: false,
+                    restored: false,
                     })
                     .collect(),
                 last_update: last,
+                http_cache: None,
             },
         }
     }

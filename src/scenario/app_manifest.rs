@@ -192,16 +192,14 @@ impl Scenario {
             return Ok(());
         };
         if request.status == 404 {
-            self.page()
-                .wait_for_sw(
-                    &format!(
-                        "the app's worker to unregister itself after {} answered 404",
-                        strip_query(&request.path)
-                    ),
-                    self.wait(),
-                    |s| s.live_registrations().next().is_none(),
-                )
-                .await?;
+            self.wait_for_sw(
+                &format!(
+                    "the app's worker to unregister itself after {} answered 404",
+                    strip_query(&request.path)
+                ),
+                |s| s.live_registrations().next().is_none(),
+            )
+            .await?;
             self.note("the app's worker unregistered itself");
         }
         Ok(())

@@ -10,7 +10,7 @@ use crate::browser::{
     VersionStatus,
 };
 use crate::server::FixtureServer;
-use crate::spec::Spec;
+use crate::spec::{Spec, VisitKind};
 use crate::timeline::{CacheSnapshot, NavigationAction, StorageUsage, Timeline, TimelineEvent};
 
 /// One settled read of [`Scenario::storage_usage`].
@@ -49,6 +49,18 @@ pub struct Scenario {
     pub(super) served: std::sync::Mutex<Vec<String>>,
     /// Whether `close` clears the origin's data (a scenario in the default browser context).
     clear_on_close: bool,
+    /// How the returning user comes back ([`Self::revisit`]).
+    visit: VisitKind,
+    /// The tab of the latest `new-tab` visit and its number: the user's page while it exists.
+    /// Tab 1 stays open (on `about:blank` once the user left it): its CDP session keeps the
+    /// worker history, which a newly attached tab would attribute to the wrong deploys.
+    visitor: Option<(u32, ScenarioPage)>,
+    /// Tabs opened so far, tab 1 included: the next one is number `opened_tabs + 1`.
+    opened_tabs: u32,
+    /// What the page showed before a `back-forward` visit left it, while the back/forward
+    /// cache restored that very page: [`Self::page_version`] returns it, since the restored
+    /// document's body can no longer be read from CDP.
+    pub(super) restored: std::sync::Mutex<Option<crate::scenario::PageVersion>>,
 }
 
 impl Scenario {
@@ -74,6 +86,10 @@ impl Scenario {
             app_latest: std::sync::Mutex::new(None),
             served: std::sync::Mutex::new(Vec::new()),
             clear_on_close: false,
+            visit: VisitKind::Reload,
+            visitor: None,
+            opened_tabs: 1,
+            restored: std::sync::Mutex::new(None),
         }
     }
 
@@ -95,6 +111,10 @@ impl Scenario {
         for tab in &self.tabs {
             tab.flush().await;
         }
+        if let Some((_, visitor)) = self.visitor {
+            visitor.flush().await;
+            self.browser.close_tab(visitor).await;
+        }
         for tab in self.tabs {
             self.browser.close_tab(tab).await;
         }
@@ -102,9 +122,34 @@ impl Scenario {
         self.server.shutdown().await;
     }
 
-    /// The scenario's page (tab 1).
+    /// The page the user looks at: the tab of the latest `new-tab` visit, else tab 1.
     pub fn page(&self) -> &ScenarioPage {
-        &self.page
+        self.visitor.as_ref().map_or(&self.page, |(_, p)| p)
+    }
+
+    /// The user's page's tab number.
+    fn user_tab(&self) -> u32 {
+        self.visitor.as_ref().map_or(1, |(n, _)| *n)
+    }
+
+    /// The tab number of [`Self::page`]: it changes when a `new-tab` visit opens a tab.
+    pub fn page_tab(&self) -> u32 {
+        self.user_tab()
+    }
+
+    /// The service workers, registrations and their history, as tab 1's CDP session saw them
+    /// (the only session that saw every version from its first event).
+    pub fn sw_state(&self) -> crate::browser::SwState {
+        self.page.sw_state()
+    }
+
+    /// Waits (bounded) until the service-worker state satisfies `ready`, as tab 1 sees it.
+    pub async fn wait_for_sw(
+        &self,
+        what: &str,
+        ready: impl Fn(&crate::browser::SwState) -> bool,
+    ) -> Result<crate::browser::SwState, ScenarioError> {
+        Ok(self.page.wait_for_sw(what, self.wait, ready).await?)
     }
 
     /// The extra tabs opened with [`Self::open_tab`], in order.
@@ -162,8 +207,8 @@ impl Scenario {
     pub async fn open_start(&self) -> Result<(), ScenarioError> {
         let url = self.server.url(&self.spec.start);
         self.mark_navigation();
-        self.page.navigate(&url).await?;
-        self.navigated(1, NavigationAction::Open, &self.spec.start)
+        self.page().navigate(&url).await?;
+        self.navigated(self.user_tab(), NavigationAction::Open, &self.spec.start)
             .await;
         Ok(())
     }
@@ -171,8 +216,132 @@ impl Scenario {
     /// Reloads as a user does and waits for the load.
     pub async fn reload(&self) -> Result<(), ScenarioError> {
         self.mark_navigation();
-        self.page.reload().await?;
-        self.navigated(1, NavigationAction::Reload, "").await;
+        self.page().reload().await?;
+        self.navigated(self.user_tab(), NavigationAction::Reload, "")
+            .await;
+        Ok(())
+    }
+
+    /// The way the returning user comes back from now on ([`Self::revisit`]).
+    pub fn set_visit(&mut self, kind: VisitKind) {
+        self.visit = kind;
+    }
+
+    /// How the returning user comes back.
+    pub fn visit_kind(&self) -> VisitKind {
+        self.visit
+    }
+
+    /// The returning user comes back once, the way [`Self::set_visit`] chose, and the page
+    /// loads; the next [`Self::page_version`] judges what it shows. Returns whether the
+    /// back/forward cache restored the page (only a `back-forward` visit can).
+    ///
+    /// - `reload`: the open tab reloads.
+    /// - `navigate`: the open tab navigates to the start URL (a typed URL or a link).
+    /// - `new-tab`: the user left (the open tab closes, or tab 1 goes to `about:blank`) and
+    ///   opens the start URL in a new tab of the same browser.
+    /// - `back-forward`: the open tab navigates to `about:blank`, then goes back.
+    pub async fn revisit(&mut self) -> Result<bool, ScenarioError> {
+        let start = self.spec.start.clone();
+        let url = self.server.url(&start);
+        match self.visit {
+            VisitKind::Reload => self.reload().await?,
+            VisitKind::Navigate => {
+                self.mark_navigation();
+                self.page().navigate(&url).await?;
+                self.navigated(self.user_tab(), NavigationAction::Navigate, &start)
+                    .await;
+            }
+            VisitKind::NewTab => {
+                // The user left: the page they had goes away before the new tab opens, so a
+                // waiting worker may activate as it does for a user who closed the app.
+                match self.visitor.take() {
+                    Some((_, old)) => {
+                        old.flush().await;
+                        self.browser.close_tab(old).await;
+                    }
+                    None => {
+                        self.page.navigate("about:blank").await?;
+                        self.record(TimelineEvent::Navigation {
+                            tab: 1,
+                            action: NavigationAction::Leave,
+                            path: String::new(),
+                        });
+                    }
+                }
+                self.opened_tabs += 1;
+                let number = self.opened_tabs;
+                let tab = self
+                    .browser
+                    .new_page_in_context(
+                        self.page.context_id.as_ref(),
+                        self.deploy_of_script.clone(),
+                        self.timeline.clone(),
+                        number,
+                    )
+                    .await?;
+                // A new tab's first document is the visit's.
+                self.documents_before.store(0, Ordering::SeqCst);
+                let opened = tab.navigate(&url).await;
+                self.visitor = Some((number, tab));
+                opened?;
+                self.navigated(number, NavigationAction::Open, &start).await;
+            }
+            VisitKind::BackForward => {
+                let tab = self.user_tab();
+                let before = self.page_version().await?;
+                self.page().navigate("about:blank").await?;
+                self.record(TimelineEvent::Navigation {
+                    tab,
+                    action: NavigationAction::Leave,
+                    path: String::new(),
+                });
+                self.mark_navigation();
+                let documents = self.page().network().documents();
+                let restored = self.page().go_back(&url, self.wait).await?;
+                if restored {
+                    // Nothing was loaded: the page is the document it showed before leaving.
+                    self.documents_before
+                        .store(documents.saturating_sub(1), Ordering::SeqCst);
+                    *self.restored.lock().unwrap_or_else(|p| p.into_inner()) = Some(before);
+                    self.note("the back/forward cache restored the page (nothing was loaded)");
+                }
+                self.navigated(tab, NavigationAction::Back, &start).await;
+                return Ok(restored);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Starts over with a new returning user: a fresh browser context (no registration, no
+    /// caches, an empty HTTP cache) on the same fixture server, so a check can judge another
+    /// visit kind from the same starting point. Tabs of the old user are closed.
+    pub async fn start_over(&mut self) -> Result<(), ScenarioError> {
+        if let Some((_, visitor)) = self.visitor.take() {
+            visitor.flush().await;
+            self.browser.close_tab(visitor).await;
+        }
+        for tab in std::mem::take(&mut self.tabs) {
+            tab.flush().await;
+            self.browser.close_tab(tab).await;
+        }
+        let fresh = self
+            .browser
+            .new_scenario_page(self.deploy_of_script.clone(), self.timeline.clone(), true)
+            .await?;
+        let old = std::mem::replace(&mut self.page, fresh);
+        old.flush().await;
+        if old.context_id.is_none() {
+            // The default context outlives the scenario: leave nothing of the first user.
+            if let Err(e) = old.clear_origin(&self.origin()).await {
+                tracing::debug!("clearing the origin's data failed: {e}");
+            }
+        }
+        self.browser.close_scenario_page(old).await;
+        self.documents_before.store(0, Ordering::SeqCst);
+        *self.app_latest.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.opened_tabs = 1;
+        self.note("a new returning user: a fresh browser context");
         Ok(())
     }
 
@@ -180,7 +349,7 @@ impl Scenario {
     /// the next [`Self::page_version`] judges this reload's document.
     pub async fn start_reload(&self) -> Result<LoadInFlight, ScenarioError> {
         self.mark_navigation();
-        Ok(self.page.start_reload().await?)
+        Ok(self.page().start_reload().await?)
     }
 
     /// Records a finished navigation and what Cache Storage holds after it: each step of the
@@ -206,8 +375,9 @@ impl Scenario {
     }
 
     pub(super) fn mark_navigation(&self) {
+        *self.restored.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.documents_before
-            .store(self.page.network().documents(), Ordering::SeqCst);
+            .store(self.page().network().documents(), Ordering::SeqCst);
     }
 
     /// Makes the page a returning user of deploy `name`: serves it, opens the start page,
@@ -276,7 +446,7 @@ impl Scenario {
         since: usize,
     ) -> Result<(), ScenarioError> {
         let via_cache = self
-            .page
+            .page()
             .evaluate(
                 "navigator.serviceWorker.getRegistration().then(r => r ? r.updateViaCache : null)",
             )
@@ -308,7 +478,7 @@ impl Scenario {
     /// active worker, since activation moves every controlled client to the new active worker.
     pub async fn controller(&self) -> Result<Option<String>, ScenarioError> {
         let controlled = self
-            .page
+            .page()
             .evaluate("!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
             .await?;
         if controlled != serde_json::Value::Bool(true) {
@@ -326,7 +496,8 @@ impl Scenario {
     /// Opens another tab in the scenario's browser context (same origin, same registration),
     /// at the start page, and returns its index in `tabs`.
     pub async fn open_tab(&mut self) -> Result<usize, ScenarioError> {
-        let number = u32::try_from(self.tabs.len() + 2).unwrap_or(u32::MAX);
+        self.opened_tabs += 1;
+        let number = self.opened_tabs;
         let tab = self
             .browser
             .new_page_in_context(
@@ -349,10 +520,10 @@ impl Scenario {
         let origin = self.origin();
         let caches = self
             .settled("the origin's caches", || async {
-                Ok(self.page.caches(&origin).await?)
+                Ok(self.page().caches(&origin).await?)
             })
             .await?;
-        let usage_bytes = self.page.cache_storage_usage(&origin).await.ok();
+        let usage_bytes = self.page().cache_storage_usage(&origin).await.ok();
         self.record(TimelineEvent::Caches {
             caches: caches
                 .iter()
@@ -372,8 +543,8 @@ impl Scenario {
         let origin = self.origin();
         let read = self
             .settled("the origin's storage usage", || async {
-                let usage = self.page.storage_usage(&origin).await?;
-                let caches = self.page.caches(&origin).await?;
+                let usage = self.page().storage_usage(&origin).await?;
+                let caches = self.page().caches(&origin).await?;
                 Ok(StorageUsageRead {
                     usage,
                     caches: caches.len() as u64,
@@ -453,7 +624,7 @@ impl Scenario {
         const POLL: std::time::Duration = std::time::Duration::from_millis(50);
         let started = std::time::Instant::now();
         loop {
-            let calls = self.page.register_calls().await?;
+            let calls = self.page().register_calls().await?;
             if calls.pending == 0 {
                 return Ok(calls);
             }
@@ -475,7 +646,7 @@ impl Scenario {
     /// How many registrations the page itself sees (`navigator.serviceWorker.getRegistrations()`).
     pub async fn page_registrations(&self) -> Result<u64, ScenarioError> {
         let n = self
-            .page
+            .page()
             .evaluate(
                 "navigator.serviceWorker ? navigator.serviceWorker.getRegistrations().then(r => r.length) : 0",
             )

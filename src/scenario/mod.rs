@@ -9,6 +9,7 @@
 mod app_manifest;
 mod cache_entries;
 mod error;
+mod http_cache;
 mod kit;
 mod page_action;
 mod page_version;
@@ -17,6 +18,7 @@ mod update_check;
 
 pub use cache_entries::CacheEntryOrigin;
 pub use error::ScenarioError;
+pub use http_cache::{HttpCacheCause, HTTP_CACHE_FIX};
 pub use kit::{Scenario, StorageUsageRead};
 pub use page_action::{ActionOutcome, PageAction};
 pub use page_version::{PageVersion, ResourceVersion};

@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 
 use crate::browser::NetworkRequest;
 use crate::spec::VersionMarker;
+use crate::timeline::ResponseSource;
 
 use super::error::ScenarioError;
 use super::kit::Scenario;
@@ -18,6 +19,11 @@ pub struct ResourceVersion {
     pub deploys: Option<Vec<String>>,
     /// Who answered (`network`, `service worker (cache "x")`, ...).
     pub source: String,
+    /// Whether the browser's HTTP cache answered, directly or through the worker's `fetch`.
+    pub http_cache: bool,
+    /// Whether the worker answered with a response it built (`new Response(...)`), so CDP
+    /// cannot say where its body came from.
+    pub worker_built: bool,
 }
 
 /// What the page shows after a load.
@@ -122,15 +128,29 @@ impl Scenario {
     /// What the page shows now: which deploy its document and scripts came from, and which
     /// worker controls it.
     pub async fn page_version(&self) -> Result<PageVersion, ScenarioError> {
+        let restored = self
+            .restored
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(mut version) = restored {
+            // The back/forward cache gave back the page as it was; only control may differ.
+            version.controller = self.controller().await?;
+            self.note(format!(
+                "page shows {} (restored from the back/forward cache)",
+                version.describe()
+            ));
+            return Ok(version);
+        }
         let before = self.documents_before.load(Ordering::SeqCst);
-        self.page
+        self.page()
             .wait_for_network("the page's document to finish loading", self.wait, |log| {
                 log.settled_document_after(before).is_some()
             })
             .await?;
         // The document is complete; apply every event received up to now (its scripts').
-        self.page.flush().await;
-        let network = self.page.network();
+        self.page().flush().await;
+        let network = self.page().network();
         let doc = network
             .settled_document_after(before)
             .cloned()
@@ -149,6 +169,11 @@ impl Scenario {
                 }),
                 path,
                 source: r.source(),
+                http_cache: matches!(
+                    r.source_kind,
+                    Some(ResponseSource::HttpCache | ResponseSource::ServiceWorkerHttpCache)
+                ),
+                worker_built: r.source_kind == Some(ResponseSource::ServiceWorker),
             }
         };
         // Only deploys served so far can be on the page (each scenario has its own browser
@@ -170,7 +195,7 @@ impl Scenario {
         // what (`net::ERR_FAILED`, a second one `net::ERR_ABORTED`, one with neither) and in
         // which order varied under load, so the page itself is the signal and the message
         // names no network error (docs/chromium.md, "Events and their order").
-        let on_error_page = self.page.evaluate("location.protocol").await?
+        let on_error_page = self.page().evaluate("location.protocol").await?
             == serde_json::Value::String("chrome-error:".into());
         if on_error_page {
             let mut version =
@@ -181,7 +206,7 @@ impl Scenario {
         }
         let doc_body = match doc.failed {
             Some(_) => None,
-            None => self.page.response_body(&doc.request_id).await.ok(),
+            None => self.page().response_body(&doc.request_id).await.ok(),
         };
         let document = resource(&doc, doc_body);
         let mut scripts = Vec::new();
@@ -193,7 +218,7 @@ impl Scenario {
                 && r.url.starts_with(&origin)
                 && seen_scripts.insert(r.url.clone())
             {
-                let body = self.page.response_body(&r.request_id).await.ok();
+                let body = self.page().response_body(&r.request_id).await.ok();
                 scripts.push(resource(r, body));
             }
         }
@@ -207,7 +232,7 @@ impl Scenario {
                     ),
                     VersionMarker::Js(js) => format!("String({js})"),
                 };
-                let value = match self.page.evaluate(&expr).await? {
+                let value = match self.page().evaluate(&expr).await? {
                     serde_json::Value::String(s) => s,
                     serde_json::Value::Null => "(no element)".into(),
                     other => other.to_string(),
@@ -243,6 +268,8 @@ mod tests {
             path: path.into(),
             deploys: Some(deploys.iter().map(|s| s.to_string()).collect()),
             source: "network".into(),
+            http_cache: false,
+            worker_built: false,
         }
     }
 

@@ -35,8 +35,8 @@ impl Scenario {
             serde_json::to_string(path).unwrap_or_default(),
             serde_json::Value::Object(headers)
         );
-        let before = self.page.network().requests.len();
-        let value = self.page.evaluate(&expr).await?;
+        let before = self.page().network().requests.len();
+        let value = self.page().evaluate(&expr).await?;
         let url = self.server.url(path);
         // The response event can trail the page's promise (they come from different parts of
         // Chromium). It always comes once the promise has settled, so wait for it (or for the
@@ -85,7 +85,7 @@ impl Scenario {
         let origin = self.origin();
         let caches = self
             .settled("the origin's cache contents", || async {
-                Ok(self.page.cache_contents(&origin).await?)
+                Ok(self.page().cache_contents(&origin).await?)
             })
             .await?;
         self.note(format!(

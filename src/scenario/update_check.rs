@@ -32,10 +32,10 @@ pub enum UpdateCheck {
     Failed(String),
 }
 
-/// What one reload showed.
+/// What one visit (a reload, a new tab, ...) showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
-    /// 1-based reload number.
+    /// 1-based visit number.
     pub reload: u32,
     /// The deploy the page showed, if exactly one.
     pub shown: Option<String>,
@@ -43,18 +43,42 @@ pub struct Attempt {
     pub description: String,
     /// True when the files could not tell the deploys apart.
     pub ambiguous: bool,
+    /// Whether the page's document reached the server on this visit; when it did not, the
+    /// browser's HTTP cache answered it (directly or through the worker's `fetch`) or the
+    /// worker answered from Cache Storage.
+    pub document_reached_server: bool,
+    /// Whether the browser's HTTP cache answered the document (directly or through the
+    /// worker's `fetch`).
+    pub document_from_http_cache: bool,
+    /// Whether the back/forward cache restored the page (nothing was loaded).
+    pub restored: bool,
 }
 
-/// Reloads made until the page showed a deploy, and what the update checks between them found.
+/// Visits made until the page showed a deploy, and what the update checks between them found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReloadRun {
-    /// One entry per reload, in order.
+    /// How the user came back.
+    pub kind: crate::spec::VisitKind,
+    /// One entry per visit, in order.
     pub attempts: Vec<Attempt>,
     /// What the last update check between reloads found.
     pub last_update: Option<UpdateCheck>,
+    /// When the target was not reached and the last visit's document never reached the
+    /// server while the browser's HTTP cache (or a response the worker built) answered it:
+    /// what made the cached copy fresh.
+    pub http_cache: Option<super::HttpCacheCause>,
 }
 
 impl ReloadRun {
+    /// `; the document came from the browser's HTTP cache ...` when that explains why the
+    /// target was not reached, else empty.
+    pub fn http_cache_clause(&self) -> String {
+        self.http_cache
+            .as_ref()
+            .map(super::HttpCacheCause::clause)
+            .unwrap_or_default()
+    }
+
     /// The first reload that showed `deploy`.
     pub fn reached(&self, deploy: &str) -> Option<&Attempt> {
         self.attempts
@@ -64,30 +88,57 @@ impl ReloadRun {
 }
 
 impl Scenario {
-    /// Reloads as a returning user until the page shows `target`, at most `reloads` times,
-    /// following Chromium's natural update path: between reloads it waits for the update check
-    /// Chromium makes ~2 s after each navigation and for what it leads to, never a fixed
-    /// cadence (reloading faster than the check makes a correct app look stuck).
+    /// Comes back as a returning user ([`Self::revisit`]) until the page shows `target`, at
+    /// most `reloads` times, following Chromium's natural update path: between visits it waits
+    /// for the update check Chromium makes ~2 s after each navigation and for what it leads
+    /// to, never a fixed cadence (reloading faster than the check makes a correct app look
+    /// stuck).
     pub async fn reload_until(
-        &self,
+        &mut self,
         target: &str,
         reloads: u32,
     ) -> Result<ReloadRun, ScenarioError> {
-        let mut run = ReloadRun::default();
+        let mut run = ReloadRun {
+            kind: self.visit_kind(),
+            ..ReloadRun::default()
+        };
         for reload in 1..=reloads {
             let since = self.server.log().len();
-            self.reload().await?;
+            let restored = self.revisit().await?;
+            let until = self.server.log().len();
             let version = self.page_version().await?;
             let shown = version.shown().map(str::to_owned);
             let reached = shown.as_deref() == Some(target);
+            let start = self.spec.start.clone();
+            let document_reached_server = self.server.log().snapshot()[since..until]
+                .iter()
+                .any(|r| !r.service_worker_script && crate::spec::strip_query(&r.path) == start);
+            let mut description = version.describe();
+            if restored {
+                description.push_str(", restored from the back/forward cache");
+            }
+            let document_reached_server = document_reached_server && !restored;
+            let from_cache = (version.document.http_cache || version.document.worker_built)
+                && !document_reached_server
+                && !restored;
+            run.http_cache = (!reached && from_cache)
+                .then(|| self.http_cache_cause(&start, version.document.http_cache));
             run.attempts.push(Attempt {
                 reload,
                 ambiguous: version.candidates.len() > 1,
                 shown,
-                description: version.describe(),
+                document_from_http_cache: from_cache,
+                description,
+                document_reached_server,
+                restored,
             });
             if reached || reload == reloads {
                 break;
+            }
+            if restored {
+                // Nothing was navigated, so Chromium makes no update check to wait for.
+                self.note("no update check follows a page restored from the back/forward cache");
+                continue;
             }
             let update = self.await_update_check(since).await?;
             if update == UpdateCheck::Unchanged {

@@ -20,12 +20,13 @@ pub struct DeployFile {
     pub content_type: String,
     /// Strong ETag from the content.
     pub etag: String,
-    /// `Last-Modified`: the file's mtime, but never newer than a day before the run.
+    /// `Last-Modified`: the spec's `last_modified_age` before the deploys were loaded, the
+    /// same for every file.
     ///
     /// A returning user meets files published a while ago, and HTTP heuristic freshness is 10%
     /// of a response's age since `Last-Modified`: with raw mtimes a fixture checked out a
     /// minute ago would be cached for seconds, one checked out last month for days, and
-    /// verdicts would depend on the checkout. The clamp makes every run see day-old files.
+    /// verdicts would depend on the checkout. A set age makes every run see the same freshness.
     pub modified: SystemTime,
 }
 
@@ -107,12 +108,15 @@ pub struct DeploySet {
 impl DeploySet {
     /// Reads every deploy directory of `spec` into memory.
     pub fn load(spec: &Spec) -> Result<Self, ServerError> {
+        let published = SystemTime::now()
+            .checked_sub(spec.last_modified_age)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
         let deploys = spec
             .deploys
             .iter()
             .map(|d| {
                 let mut files = BTreeMap::new();
-                read_dir_into(&d.name, &d.dir, &d.dir, &mut files)?;
+                read_dir_into(&d.name, &d.dir, &d.dir, published, &mut files)?;
                 Ok(Arc::new(DeployFiles {
                     name: d.name.clone(),
                     files,
@@ -146,6 +150,7 @@ fn read_dir_into(
     deploy: &str,
     root: &Path,
     dir: &Path,
+    published: SystemTime,
     files: &mut BTreeMap<String, DeployFile>,
 ) -> Result<(), ServerError> {
     let err = |path: &Path| {
@@ -165,7 +170,7 @@ fn read_dir_into(
         let path = entry.path();
         let meta = std::fs::metadata(&path).map_err(err(&path))?;
         if meta.is_dir() {
-            read_dir_into(deploy, root, &path, files)?;
+            read_dir_into(deploy, root, &path, published, files)?;
             continue;
         }
         let bytes = std::fs::read(&path).map_err(err(&path))?;
@@ -179,17 +184,12 @@ fn read_dir_into(
             DeployFile {
                 content_type: content_type(&path),
                 etag: etag_of(&bytes),
-                modified: published_time(meta.modified().unwrap_or(SystemTime::UNIX_EPOCH)),
+                modified: published,
                 bytes: bytes::Bytes::from(bytes),
             },
         );
     }
     Ok(())
-}
-
-fn published_time(mtime: SystemTime) -> SystemTime {
-    let day_ago = SystemTime::now() - std::time::Duration::from_secs(24 * 60 * 60);
-    mtime.min(day_ago)
 }
 
 fn content_type(path: &Path) -> String {

@@ -370,6 +370,7 @@ mod tests {
                 set: vec![("Cache-Control".into(), "max-age=86400".into())],
                 deploy: None,
             }],
+            last_modified_age: crate::spec::DEFAULT_LAST_MODIFIED_AGE,
             checks: vec![],
         }
     }

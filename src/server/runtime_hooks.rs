@@ -421,6 +421,7 @@ mod tests {
             service_worker: "/sw.js".into(),
             version_marker: None,
             headers: vec![],
+            last_modified_age: crate::spec::DEFAULT_LAST_MODIFIED_AGE,
             checks: vec![],
         };
         let deploys = Arc::new(DeploySet::load(&spec).unwrap());

@@ -141,6 +141,9 @@ pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecEr
         service_worker,
         version_marker,
         headers,
+        last_modified_age: raw
+            .last_modified_age
+            .map_or(super::visits::DEFAULT_LAST_MODIFIED_AGE, |a| a.0),
         checks: Vec::new(),
     };
     // Each check resolves its deploy references once, against the spec it belongs to, before

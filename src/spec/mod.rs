@@ -12,6 +12,7 @@ mod raw;
 mod schema;
 mod suggest;
 mod url;
+mod visits;
 
 pub use error::SpecError;
 pub use load::{discover_spec_files, load_spec, parse_spec};
@@ -26,3 +27,7 @@ pub(crate) use schema::schema_generator;
 pub use schema::schema_json;
 pub use suggest::{yaml_string, BuildFacts, Suggestion};
 pub use url::{files_for_url_path, strip_query};
+pub use visits::{
+    format_age, heuristic_lifetime, human_duration, parse_age, VisitKind, Visits,
+    DEFAULT_LAST_MODIFIED_AGE,
+};

@@ -42,6 +42,8 @@ pub struct Spec {
     pub version_marker: Option<VersionMarker>,
     /// Response headers the fixture server adds per path.
     pub headers: Vec<HeaderRule>,
+    /// How old the fixture server says every file is (`Last-Modified`).
+    pub last_modified_age: std::time::Duration,
     /// The checks, in spec order; each runs as its own isolated scenario.
     pub checks: Vec<CheckEntry>,
 }

@@ -62,7 +62,7 @@ fn normalize(path: &Path) -> PathBuf {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping with `deploys` and `checks` (and optionally `name`, `start`, `service_worker`, `version_marker`, `headers`)"
+    expecting = "a mapping with `deploys` and `checks` (and optionally `name`, `start`, `service_worker`, `version_marker`, `headers`, `last_modified_age`)"
 )]
 #[schemars(
     title = "swgate spec",
@@ -88,6 +88,11 @@ pub(super) struct RawSpec<C> {
     /// Response headers the fixture server adds, as production would (e.g. `Cache-Control`).
     #[serde(default)]
     pub(super) headers: Vec<RawHeaderRule>,
+    /// How old the host says the deployed files are (`Last-Modified`), e.g. `7d`, `36h`
+    /// (default `7d`, the typical time between deploys). Chromium treats a response without
+    /// `Cache-Control` as fresh for 10 % of this age, so it decides what a user who opens a new
+    /// tab gets from the HTTP cache.
+    pub(super) last_modified_age: Option<RawAge>,
     /// The checks to run, each in its own fresh browser profile: a check name, or a one-key
     /// mapping of check name to its parameters.
     #[serde(deserialize_with = "non_empty_checks")]
@@ -325,6 +330,33 @@ impl<'de> Deserialize<'de> for DeployDir {
 #[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]
 pub(crate) struct UrlPath(pub(super) String);
+
+/// An age such as `7d` (see [`super::visits::parse_age`]).
+#[derive(Debug)]
+pub(super) struct RawAge(pub(super) std::time::Duration);
+
+impl JsonSchema for RawAge {
+    fn schema_name() -> Cow<'static, str> {
+        "Age".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "title": "Age",
+            "description": "A whole number and a unit: `s`, `m`, `h`, `d` or `w` (e.g. `7d`, `36h`).",
+            "type": "string",
+            "pattern": "^[0-9]+[smhdw]$",
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for RawAge {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        validated_str(d, "an age such as `7d` or `36h`", |raw| {
+            super::visits::parse_age(raw).map(RawAge)
+        })
+    }
+}
 
 impl JsonSchema for UrlPath {
     fn schema_name() -> Cow<'static, str> {

@@ -1,0 +1,125 @@
+//! Why the browser's HTTP cache answered a document without asking the server: the headers
+//! the fixture server sent for it, and the freshness Chromium derived from them.
+
+use std::time::Duration;
+
+use crate::spec::{format_age, heuristic_lifetime, human_duration, strip_query};
+
+use super::kit::Scenario;
+
+/// What made a cached document fresh, from the last response the server sent for its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpCacheCause {
+    /// The document's URL path.
+    pub path: String,
+    /// The `Cache-Control` sent (only the spec's `headers:` rules set one), or `None`.
+    pub cache_control: Option<String>,
+    /// The spec's `last_modified_age`: how old `Last-Modified` said the file was.
+    pub last_modified_age: Duration,
+    /// False when the worker answered with a response it built: CDP then cannot tell where
+    /// its body came from, only that no request reached the server.
+    pub certain: bool,
+}
+
+/// The fix that applies whatever made the document fresh.
+pub const HTTP_CACHE_FIX: &str = "serve HTML with `Cache-Control: no-cache`, or fetch navigations in the worker with `cache: 'no-cache'`";
+
+impl HttpCacheCause {
+    /// `max-age=N` when the header sets an explicit lifetime.
+    fn max_age(&self) -> Option<u64> {
+        self.cache_control.as_deref()?.split(',').find_map(|d| {
+            let d = d.trim().to_ascii_lowercase();
+            d.strip_prefix("max-age=")?.trim_matches('"').parse().ok()
+        })
+    }
+
+    /// What made the document fresh and how long for, then the fix, in one clause:
+    /// "/ was served without Cache-Control and with a Last-Modified 1w old
+    /// (`last_modified_age`), so Chromium treats it as fresh for 16.8 h (10 % of its age);
+    /// serve HTML with ...".
+    pub fn describe(&self) -> String {
+        let why = match (&self.cache_control, self.max_age()) {
+            (Some(cc), Some(secs)) => format!(
+                "{} was served with `Cache-Control: {cc}` (a `headers:` rule), fresh for {}",
+                self.path,
+                human_duration(Duration::from_secs(secs))
+            ),
+            (cc, _) => format!(
+                "{} was served {} and with a Last-Modified {} old (`last_modified_age`), so Chromium treats it as fresh for {} (10 % of its age)",
+                self.path,
+                match cc {
+                    Some(cc) => format!("with `Cache-Control: {cc}` but no lifetime"),
+                    None => "without Cache-Control (no `headers:` rule sets one; nginx, Apache and S3 send none by default)".into(),
+                },
+                format_age(self.last_modified_age),
+                human_duration(heuristic_lifetime(self.last_modified_age))
+            ),
+        };
+        format!("{why}; {HTTP_CACHE_FIX}")
+    }
+
+    /// The clause failure messages append: `; the document came from ...: <describe>`.
+    pub fn clause(&self) -> String {
+        if self.certain {
+            format!(
+                "; the document came from the browser's HTTP cache and never reached the server: {}",
+                self.describe()
+            )
+        } else {
+            format!(
+                "; no request for the document reached the server and the worker answered with a response it built, so its fetch was most likely answered by the browser's HTTP cache: {}",
+                self.describe()
+            )
+        }
+    }
+}
+
+impl Scenario {
+    /// Why the HTTP cache could answer `path`: the headers of the last full response the
+    /// server sent for it.
+    pub fn http_cache_cause(&self, path: &str, certain: bool) -> HttpCacheCause {
+        let cache_control = self
+            .server
+            .log()
+            .snapshot()
+            .into_iter()
+            .rev()
+            .find(|r| !r.service_worker_script && r.status == 200 && strip_query(&r.path) == path)
+            .and_then(|r| r.cache_control);
+        HttpCacheCause {
+            path: path.to_string(),
+            cache_control,
+            last_modified_age: self.spec.last_modified_age,
+            certain,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cause(cc: Option<&str>) -> HttpCacheCause {
+        HttpCacheCause {
+            path: "/".into(),
+            cache_control: cc.map(str::to_owned),
+            last_modified_age: crate::spec::DEFAULT_LAST_MODIFIED_AGE,
+            certain: true,
+        }
+    }
+
+    #[test]
+    fn heuristic_freshness_names_the_age_and_the_lifetime() {
+        assert_eq!(
+            cause(None).describe(),
+            "/ was served without Cache-Control (no `headers:` rule sets one; nginx, Apache and S3 send none by default) and with a Last-Modified 1w old (`last_modified_age`), so Chromium treats it as fresh for 16.8 h (10 % of its age); serve HTML with `Cache-Control: no-cache`, or fetch navigations in the worker with `cache: 'no-cache'`"
+        );
+    }
+
+    #[test]
+    fn an_explicit_max_age_names_the_header() {
+        assert!(cause(Some("public, max-age=600"))
+            .describe()
+            .starts_with("/ was served with `Cache-Control: public, max-age=600` (a `headers:` rule), fresh for 10 min;"));
+    }
+}

@@ -36,7 +36,7 @@ pub struct BrokenDeploySurvives {
     #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub reloads: u32,
-    /// How the returning user comes back, each kind judged with a fresh user.
+    /// How the returning user comes back (`new-tab`, `reload`, `navigate`, `back-forward`), each kind judged with a fresh user.
     pub visits: Visits,
 }
 

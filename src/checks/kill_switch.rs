@@ -37,7 +37,7 @@ pub struct KillSwitch {
     /// The kill-switch deploy (default: the last).
     #[schemars(with = "Option<String>")]
     pub deploy: DeployRef,
-    /// How the existing client comes back, each kind judged within R visits.
+    /// How the existing client comes back (`new-tab`, `reload`, `navigate`, `back-forward`), each kind judged within R visits.
     pub visits: Visits,
 }
 

@@ -25,7 +25,7 @@ pub struct NavigationNetworkPath {
     /// The deploy the navigation must show (default: the second).
     #[schemars(with = "Option<String>")]
     pub to: DeployRef,
-    /// How the returning user comes back, each kind judged on its first visit.
+    /// How the returning user comes back (`new-tab`, `reload`, `navigate`, `back-forward`), each kind judged on its first visit.
     pub visits: Visits,
 }
 

@@ -29,7 +29,7 @@ pub struct UpdateRecovers {
     #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub reloads: u32,
-    /// How the returning user comes back, each kind judged within R visits.
+    /// How the returning user comes back (`new-tab`, `reload`, `navigate`, `back-forward`), each kind judged within R visits.
     pub visits: Visits,
     /// The deploy the user installed (default: the first).
     #[schemars(with = "Option<String>")]

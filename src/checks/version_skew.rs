@@ -41,7 +41,7 @@ pub struct VersionSkew {
     /// The deploy that follows (default: the second).
     #[schemars(with = "Option<String>")]
     pub to: DeployRef,
-    /// How the returning user comes back, each kind judged with a fresh user.
+    /// How the returning user comes back (`new-tab`, `reload`, `navigate`, `back-forward`), each kind judged with a fresh user.
     pub visits: Visits,
 }
 

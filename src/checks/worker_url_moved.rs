@@ -38,7 +38,7 @@ pub struct WorkerUrlMoved {
     /// The deploy that registers its worker elsewhere (default: the second).
     #[schemars(with = "Option<String>")]
     pub to: DeployRef,
-    /// How the returning user comes back, each kind judged within R visits.
+    /// How the returning user comes back (`new-tab`, `reload`, `navigate`, `back-forward`), each kind judged within R visits.
     pub visits: Visits,
 }
 
@@ -197,7 +197,6 @@ mod tests {
                         document_reached_server: false,
                         document_from_http_cache: false,
                         restored: false,
-                    restored: false,
                     })
                     .collect(),
                 last_update: last,

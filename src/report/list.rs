@@ -163,6 +163,10 @@ fn show_value(value: &Value) -> String {
     match value {
         Value::Null => "-".into(),
         Value::String(s) => s.clone(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(show_value).collect::<Vec<_>>().join(", ")
+        ),
         other => other.to_string(),
     }
 }
@@ -205,11 +209,13 @@ mod tests {
             assert!(list.contains(&format!("\n{name}\n")), "{name} missing");
         }
         assert!(
-            list.contains("    reloads  integer >= 1  3  How many reloads"),
+            list.contains("    visits   visit kinds   [new-tab, reload]  How the returning user"),
             "{list}"
         );
         assert!(
-            list.contains("    action   page action   required  What the app does"),
+            list.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+                [..]
+                .starts_with(&["action", "page", "action", "required", "What", "the", "app"])),
             "{list}"
         );
     }

@@ -23,6 +23,7 @@ use serde::Deserialize;
     Ord,
     Hash,
     Deserialize,
+    serde::Serialize,
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
@@ -109,6 +110,12 @@ impl Visits {
     }
 }
 
+impl serde::Serialize for Visits {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
 impl<'de> Deserialize<'de> for Visits {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let kinds = Vec::<VisitKind>::deserialize(d)?;
@@ -134,6 +141,7 @@ impl JsonSchema for Visits {
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let item = generator.subschema_for::<VisitKind>();
         json_schema!({
+            "title": "visit kinds",
             "description": "How the returning user comes back, each kind judged with a fresh user (default: [new-tab, reload]).",
             "type": "array",
             "items": item,

@@ -32,7 +32,7 @@ pub struct BrokenDeploySurvives {
     /// The fixed deploy (N+2; default: the third).
     #[schemars(with = "Option<String>")]
     pub fixed: DeployRef,
-    /// Reloads the user may need to reach the fixed deploy.
+    /// Visits (of each kind) the user may need to reach the fixed deploy.
     #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub reloads: u32,

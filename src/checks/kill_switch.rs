@@ -27,7 +27,7 @@ use crate::spec::{resolve_transition, DeployRef};
     expecting = "a mapping of the check's parameters"
 )]
 pub struct KillSwitch {
-    /// Navigations an existing client may need (R, at least 1).
+    /// Visits (of each kind) an existing client may need (R, at least 1).
     #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub navigations: u32,

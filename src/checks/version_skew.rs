@@ -31,7 +31,7 @@ pub struct VersionSkew {
     /// What the app does later in a session, done in the tab left open under N (required),
     /// e.g. `eval: "window.loadSettings()"`.
     pub action: Option<PageAction>,
-    /// Reloads after N+1 is deployed (at least 1; between them, Chromium's update check).
+    /// Visits (of each kind) after N+1 is deployed (at least 1; between them, Chromium's update check).
     #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub reloads: u32,

@@ -213,9 +213,9 @@ mod tests {
             "{list}"
         );
         assert!(
-            list.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
-                [..]
-                .starts_with(&["action", "page", "action", "required", "What", "the", "app"])),
+            list.lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>()[..]
+                    .starts_with(&["action", "page", "action", "required", "What", "the", "app"])),
             "{list}"
         );
     }

@@ -3,7 +3,7 @@
 
 use swgate::outcome::Verdict;
 
-use crate::util::{assert_verdict, repo, run_specs};
+use crate::util::{assert_message_has, assert_verdict, repo, run_specs};
 
 #[test]
 fn network_first_app_passes_both_checks() {
@@ -12,7 +12,12 @@ fn network_first_app_passes_both_checks() {
         &s,
         "update-recovers",
         Verdict::Pass,
-        "reached v2 on reload 1 of 3: v2 (document from service worker (network)",
+        "new-tab: reached v2 on new-tab visit 1 of 3: v2 (document from service worker (network)",
+    );
+    assert_message_has(
+        &s,
+        "update-recovers",
+        " | reload: reached v2 on reload 1 of 3: v2 (document from service worker (network)",
     );
     assert_verdict(
         &s,
@@ -23,6 +28,8 @@ fn network_first_app_passes_both_checks() {
     );
 }
 
+/// Measured (Chromium 156): a user who reloads never gets v2, which waits behind the open page;
+/// one who leaves and opens a new tab does, since no page holds v1's worker any more.
 #[test]
 fn stuck_shell_fails_update_recovers_because_v2_waits_behind_the_cached_shell() {
     let s = run_specs(&["specs/stuck-shell.yaml"]);
@@ -30,9 +37,10 @@ fn stuck_shell_fails_update_recovers_because_v2_waits_behind_the_cached_shell() 
         &s,
         "update-recovers",
         Verdict::Fail,
-        "a returning user never reaches v2: after 3 reloads the page still shows v1 (document from service worker \
-         (cache \"shell-v1\"), worker v1 controls the page); v2's worker installed but stays \
-         waiting (no skipWaiting, and the open page keeps v1's worker in control)",
+        "reload: a returning user who reloads never reaches v2: after 3 reloads the page still \
+         shows v1 (document from service worker (cache \"shell-v1\"), worker v1 controls the \
+         page); v2's worker installed but stays waiting (no skipWaiting, and the open page keeps \
+         v1's worker in control) | new-tab: passes",
     );
     assert_verdict(
         &s,
@@ -52,8 +60,9 @@ fn cache_first_with_skip_waiting_reaches_v2_on_the_second_reload() {
         &s,
         "update-recovers",
         Verdict::Pass,
-        "reached v2 on reload 2 of 3: v2 (document from service worker (cache \"shell-v2\"), \
-         worker v2 controls the page)",
+        "new-tab: reached v2 on new-tab visit 2 of 3: v2 (document from service worker (cache \
+         \"shell-v2\"), worker v2 controls the page) | reload: reached v2 on reload 2 of 3: v2 \
+         (document from service worker (cache \"shell-v2\"), worker v2 controls the page)",
     );
     assert_verdict(&s, "caches-pruned", Verdict::Pass, "v1's cache `shell-v1`");
 }
@@ -73,7 +82,12 @@ fn cache_hoarder_fails_caches_pruned_naming_the_stale_entries() {
         &s,
         "update-recovers",
         Verdict::Pass,
-        "reached v2 on reload 1 of 3",
+        "new-tab: reached v2 on new-tab visit 2 of 3",
+    );
+    assert_message_has(
+        &s,
+        "update-recovers",
+        " | reload: reached v2 on reload 1 of 3",
     );
 }
 
@@ -98,7 +112,8 @@ fn version_marker_names_the_deploy_the_page_shows() {
         &s,
         "update-recovers",
         Verdict::Fail,
-        "a returning user never reaches two: after 1 reload the page still shows one (document from service worker (cache \"shell-v1\")",
+        "new-tab: a returning user who opens the app in a new tab never reaches two: after 1 \
+         new-tab visit the page still shows one (document from service worker (cache \"shell-v1\")",
     );
 }
 
@@ -112,11 +127,12 @@ fn a_precache_filled_from_the_http_cache_keeps_users_on_v1_and_says_why() {
         &s,
         "update-recovers",
         Verdict::Fail,
-        "a returning user never reaches v2: after 3 reloads the page still shows v1 (document \
-         from service worker (cache \"shell-v2\"), worker v2 controls the page); v2's worker \
-         activated but the page still does not show v2; v2's own cache holds v1's bytes for / in \
-         `shell-v2` (its install fetched them through the browser's HTTP cache, which still had \
-         v1's copy): precache with `new Request(url, { cache: 'reload' })`, or serve HTML with \
-         `Cache-Control: no-cache`",
+        "new-tab: a returning user who opens the app in a new tab never reaches v2: after 3 \
+         new-tab visits the page still shows v1 (document from service worker (cache \
+         \"shell-v2\"), worker v2 controls the page); v2's worker activated but the page still \
+         does not show v2; v2's own cache holds v1's bytes for / in `shell-v2` (its install \
+         fetched them through the browser's HTTP cache, which still had v1's copy): precache \
+         with `new Request(url, { cache: 'reload' })`, or serve HTML with `Cache-Control: \
+         no-cache` | reload: a returning user who reloads never reaches v2: after 3 reloads",
     );
 }

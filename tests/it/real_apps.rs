@@ -5,7 +5,7 @@
 
 use swgate::outcome::Verdict;
 
-use crate::util::{assert_verdict, real_corpus, result, run_specs};
+use crate::util::{assert_message_has, assert_verdict, real_corpus, result, run_specs};
 
 /// Workbox's generateSW keeps one precache name (`workbox-precache-v2-<origin>/`) for every
 /// release and replaces its entries on activation: judged by entries, that is a clean prune.
@@ -27,7 +27,7 @@ fn workbox_generate_sw_prunes_its_precache_by_entries_and_updates() {
         &s,
         "update-recovers",
         Verdict::Pass,
-        "reached v2 on reload 2 of 3: v2 (document from service worker (cache \
+        "new-tab: reached v2 on new-tab visit 2 of 3: v2 (document from service worker (cache \
          \"workbox-precache-v2-<origin>/\"), worker v2 controls the page)",
     );
     assert_verdict(
@@ -41,8 +41,8 @@ fn workbox_generate_sw_prunes_its_precache_by_entries_and_updates() {
         &s,
         "kill-switch",
         Verdict::Fail,
-        "the kill switch did not reach an existing client: after 3 navigations with `kill` \
-         deployed, registrations: 0 per CDP, 0 per the page; caches \
+        "new-tab: the kill switch did not reach an existing client: after 3 new-tab visits with \
+         `kill` deployed, registrations: 0 per CDP, 0 per the page; caches \
          `workbox-precache-v2-<origin>/`",
     );
 }
@@ -85,10 +85,12 @@ fn workbox_window_prompt_reaches_v2_only_through_the_prompt() {
         &s,
         "update-recovers",
         Verdict::Fail,
-        "a returning user never reaches v2: after 3 reloads the page still shows v1 (document \
-         from service worker (cache \"workbox-precache-v2-<origin>/\"), worker v1 controls the \
-         page); v2's worker installed but stays waiting",
+        "reload: a returning user who reloads never reaches v2: after 3 reloads the page still \
+         shows v1 (document from service worker (cache \"workbox-precache-v2-<origin>/\"), worker \
+         v1 controls the page); v2's worker installed but stays waiting",
     );
+    // A user who leaves and comes back in a new tab gets v2: no page holds v1's worker then.
+    assert_message_has(&s, "update-recovers", " | new-tab: passes");
     assert_verdict(
         &s,
         "caches-pruned",
@@ -140,14 +142,25 @@ fn workbox_network_first_html_with_a_precached_unhashed_script_mixes_versions() 
         &s,
         "navigation-network-path",
         Verdict::Fail,
-        "the first reload after v2 was deployed reached the server (GET / answered 200 by v2) but \
-         the page showed a mix (/ from v2, /app.js from v1)",
+        "new-tab: the first new-tab visit after v2 was deployed reached the server (GET / \
+         answered 200 by v2) but the page showed a mix (/ from v2, /app.js from v1)",
+    );
+    assert_message_has(
+        &s,
+        "navigation-network-path",
+        " | reload: the first reload after v2 was deployed reached the server (GET / answered 200 \
+         by v2) but the page showed a mix (/ from v2, /app.js from v1)",
     );
     assert_verdict(
         &s,
         "update-recovers",
         Verdict::Pass,
-        "reached v2 on reload 2 of 3",
+        "new-tab: reached v2 on new-tab visit",
+    );
+    assert_message_has(
+        &s,
+        "update-recovers",
+        " | reload: reached v2 on reload 2 of 3",
     );
     // networkTimeoutSeconds is cleared once response headers arrive (workbox#1301): a stalled
     // body hangs the page even though the `pages` cache could answer. (The no-headers half
@@ -204,7 +217,7 @@ fn angular_updates_through_its_manifest_and_prunes_on_restart() {
         &s,
         "update-recovers",
         Verdict::Pass,
-        "reached v2 on reload 2 of 3: v2 (document from service worker (cache \"ngsw:/:",
+        "new-tab: reached v2 on new-tab visit 2 of 3: v2 (document from service worker (cache \"ngsw:/:",
     );
     let r = result(&s, "update-recovers");
     let steps = swgate::timeline::detail_log(&r.timeline).join("\n");
@@ -319,7 +332,7 @@ fn workbox_inject_manifest_prunes_by_entries_and_updates() {
         &s,
         "update-recovers",
         Verdict::Pass,
-        "reached v2 on reload 2 of 3: v2 (document from service worker (cache \
+        "new-tab: reached v2 on new-tab visit 2 of 3: v2 (document from service worker (cache \
          \"workbox-precache-v2-<origin>/\"), worker v2 controls the page)",
     );
 }
@@ -383,7 +396,7 @@ fn serwist_prunes_by_entries_and_updates() {
         &s,
         "update-recovers",
         Verdict::Pass,
-        "reached v2 on reload 2 of 3: v2 (document from service worker (cache \
+        "new-tab: reached v2 on new-tab visit 2 of 3: v2 (document from service worker (cache \
          \"serwist-precache-v2-<origin>/\"), worker v2 controls the page)",
     );
     assert_verdict(

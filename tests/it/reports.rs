@@ -145,7 +145,7 @@ fn repro_prints_the_stuck_shell_timeline() {
         lines
             .last()
             .unwrap()
-            .contains("verdict   FAIL: a returning user never reaches v2"),
+            .contains("verdict   FAIL: reload: a returning user who reloads never reaches v2"),
         "{stdout}"
     );
 }

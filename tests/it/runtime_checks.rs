@@ -14,13 +14,13 @@ fn runtime_good_passes_every_runtime_check_and_a_cache_only_shell_fails_navigati
         &good,
         "navigation-network-path",
         Verdict::Pass,
-        "the first reload after v2 was deployed reached the server (GET / answered 200 by v2) and showed v2 (document from service worker",
+        "new-tab: the first new-tab visit after v2 was deployed reached the server (GET / answered 200 by v2) and showed v2 (document from service worker",
     );
     assert_verdict(
         &only(&s, "nav-cache-only"),
         "navigation-network-path",
         Verdict::Fail,
-        "the first reload after v2 was deployed never reached the server, so no deploy can reach a returning user through the page: no request for / between the reload and its load event; the page showed v1 (document from service worker (cache \"shell-v1\"), worker v1 controls the page)",
+        "new-tab: the first new-tab visit after v2 was deployed never reached the server, so no deploy can reach a returning user through the page: no request for / between the new-tab visit and its load event; the page showed v1 (document from service worker (cache \"shell-v1\"), worker v1 controls the page) | reload: the first reload after v2 was deployed never reached the server",
     );
     for (check, message) in [
         (

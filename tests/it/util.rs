@@ -79,6 +79,16 @@ pub fn assert_verdict(summary: &RunSummary, check: &str, verdict: Verdict, messa
     );
 }
 
+/// Asserts that the message of `check` contains `part` (e.g. what one visit kind saw).
+pub fn assert_message_has(summary: &RunSummary, check: &str, part: &str) {
+    let r = result(summary, check);
+    assert!(
+        r.message.contains(part),
+        "{check}: expected the message to contain\n  {part}\ngot:\n  {}",
+        r.message
+    );
+}
+
 /// `swgate` as a subprocess, run from the repo root.
 pub fn swgate() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_swgate"));

@@ -173,8 +173,10 @@ impl Check for KillSwitch {
             }
             let page_registrations = s.page_registrations().await?;
             if page_registrations > 0 && s.sw_state().live_registrations().next().is_none() {
+                // As below: a registration the kill worker removes again at once leaves a new
+                // version behind.
                 s.wait_for_sw("the page's registration to appear in CDP", |st| {
-                    st.live_registrations().next().is_some()
+                    st.live_registrations().next().is_some() || st.versions.len() > versions_before
                 })
                 .await?;
             }

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
 use crate::browser::NetworkRequest;
+use crate::browser::VersionStatus;
 use crate::spec::VersionMarker;
 use crate::timeline::ResponseSource;
 
@@ -247,6 +248,7 @@ impl Scenario {
                 Some((value, matching))
             }
         };
+        self.settle_page_worker().await?;
         let controller = self.controller().await?;
         let mut version =
             PageVersion::from_resources(document, scripts, marker, controller, &order);
@@ -256,6 +258,35 @@ impl Scenario {
             .map(|e| format!("the document failed to load ({e})"));
         self.note(format!("page shows {}", version.describe()));
         Ok(version)
+    }
+}
+
+impl Scenario {
+    /// Before control is read: waits until the page's own `register()` calls settled and no
+    /// version is between states it leaves on its own (`new`, `installing`, `activating`),
+    /// bounded. A page loaded from the network that registers a new worker was read as
+    /// controlled or not depending on how far that worker had got (worker-moved-retired, new
+    /// tab, 1 run in 4), so the message named a race. A version that never leaves those states
+    /// (an `install` that hangs) ends the wait at the bound and is read as it is.
+    async fn settle_page_worker(&self) -> Result<(), ScenarioError> {
+        self.await_page_register().await?;
+        let transient = |s: &crate::browser::SwState| {
+            s.versions.values().any(|v| {
+                matches!(
+                    v.status,
+                    VersionStatus::New | VersionStatus::Installing | VersionStatus::Activating
+                )
+            })
+        };
+        if transient(&self.sw_state()) {
+            let _ = self
+                .wait_for_sw(
+                    "the page's new worker to finish installing or activating",
+                    |s| !transient(s),
+                )
+                .await;
+        }
+        Ok(())
     }
 }
 

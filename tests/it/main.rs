@@ -14,3 +14,4 @@ mod runner;
 mod runtime_checks;
 mod transition_checks;
 mod util;
+mod visits;

@@ -266,7 +266,7 @@ impl Scenario {
     /// version is between states it leaves on its own (`new`, `installing`, `activating`),
     /// bounded. A page loaded from the network that registers a new worker was read as
     /// controlled or not depending on how far that worker had got (worker-moved-retired, new
-    /// tab, 1 run in 4), so the message named a race. A version that never leaves those states
+    /// tab: "no worker" in 2 of 3 runs), so the message named a race. A version that never leaves those states
     /// (an `install` that hangs) ends the wait at the bound and is read as it is.
     async fn settle_page_worker(&self) -> Result<(), ScenarioError> {
         self.await_page_register().await?;

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use crate::spec::{files_for_url_path, Spec};
 
@@ -20,14 +19,6 @@ pub struct DeployFile {
     pub content_type: String,
     /// Strong ETag from the content.
     pub etag: String,
-    /// `Last-Modified`: the spec's `last_modified_age` before the deploys were loaded, the
-    /// same for every file.
-    ///
-    /// A returning user meets files published a while ago, and HTTP heuristic freshness is 10%
-    /// of a response's age since `Last-Modified`: with raw mtimes a fixture checked out a
-    /// minute ago would be cached for seconds, one checked out last month for days, and
-    /// verdicts would depend on the checkout. A set age makes every run see the same freshness.
-    pub modified: SystemTime,
 }
 
 /// One deploy's files by URL path (`/index.html`, `/assets/app.1a2b.js`).
@@ -65,7 +56,6 @@ impl DeployFiles {
                         bytes: f.bytes.clone(),
                         content_type: f.content_type.clone(),
                         etag: f.etag.clone(),
-                        modified: f.modified,
                     },
                 )
             })
@@ -103,27 +93,38 @@ fn etag_of(bytes: &[u8]) -> String {
 pub struct DeploySet {
     /// Deploys in spec order.
     pub deploys: Vec<Arc<DeployFiles>>,
+    /// How old every file is when it is served (`Last-Modified` is the response time minus
+    /// this): the spec's `last_modified_age`.
+    ///
+    /// A returning user meets files published a while ago, and HTTP heuristic freshness is 10%
+    /// of a response's age since `Last-Modified`: with raw mtimes a fixture checked out a
+    /// minute ago would be cached for seconds, one checked out last month for days, and
+    /// verdicts would depend on the checkout. Relative to each response, the freshness is the
+    /// same in every run and at every moment of it: a fixed `Last-Modified` would make `0s`
+    /// grow a few tenths of a second of freshness as the run went on (a navigation 2 s after
+    /// install was answered from the HTTP cache in 1 run of 2).
+    pub last_modified_age: std::time::Duration,
 }
 
 impl DeploySet {
     /// Reads every deploy directory of `spec` into memory.
     pub fn load(spec: &Spec) -> Result<Self, ServerError> {
-        let published = SystemTime::now()
-            .checked_sub(spec.last_modified_age)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
         let deploys = spec
             .deploys
             .iter()
             .map(|d| {
                 let mut files = BTreeMap::new();
-                read_dir_into(&d.name, &d.dir, &d.dir, published, &mut files)?;
+                read_dir_into(&d.name, &d.dir, &d.dir, &mut files)?;
                 Ok(Arc::new(DeployFiles {
                     name: d.name.clone(),
                     files,
                 }))
             })
             .collect::<Result<_, ServerError>>()?;
-        Ok(DeploySet { deploys })
+        Ok(DeploySet {
+            deploys,
+            last_modified_age: spec.last_modified_age,
+        })
     }
 
     /// The deploy with this name.
@@ -150,7 +151,6 @@ fn read_dir_into(
     deploy: &str,
     root: &Path,
     dir: &Path,
-    published: SystemTime,
     files: &mut BTreeMap<String, DeployFile>,
 ) -> Result<(), ServerError> {
     let err = |path: &Path| {
@@ -170,7 +170,7 @@ fn read_dir_into(
         let path = entry.path();
         let meta = std::fs::metadata(&path).map_err(err(&path))?;
         if meta.is_dir() {
-            read_dir_into(deploy, root, &path, published, files)?;
+            read_dir_into(deploy, root, &path, files)?;
             continue;
         }
         let bytes = std::fs::read(&path).map_err(err(&path))?;
@@ -184,7 +184,6 @@ fn read_dir_into(
             DeployFile {
                 content_type: content_type(&path),
                 etag: etag_of(&bytes),
-                modified: published,
                 bytes: bytes::Bytes::from(bytes),
             },
         );

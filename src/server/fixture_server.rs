@@ -317,7 +317,10 @@ fn respond(
                 if let Ok(v) = HeaderValue::try_from(&file.etag) {
                     h.insert(header::ETAG, v);
                 }
-                if let Ok(v) = HeaderValue::try_from(httpdate::fmt_http_date(file.modified)) {
+                let modified = std::time::SystemTime::now()
+                    .checked_sub(shared.deploys.last_modified_age)
+                    .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+                if let Ok(v) = HeaderValue::try_from(httpdate::fmt_http_date(modified)) {
                     h.insert(header::LAST_MODIFIED, v);
                 }
                 r

@@ -279,7 +279,7 @@ fn a_moved_worker_that_retires_the_old_url_reaches_returning_users() {
         "worker-url-moved",
         Verdict::Pass,
         "new-tab: reached v2 on new-tab visit 2 of 3 (v2 still serves /service-worker.js): v2 \
-         (document from network, no worker controls the page) | reload: reached v2 on reload 2 of \
+         (document from network, worker v2 controls the page) | reload: reached v2 on reload 2 of \
          3 (v2 still serves /service-worker.js): v2 (document from network, worker v2 controls \
          the page)",
     );

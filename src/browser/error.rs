@@ -60,6 +60,20 @@ pub enum BrowserError {
 }
 
 impl BrowserError {
+    /// Whether a call into the page failed because the page navigated (or its document was
+    /// replaced) while the call ran: an app that navigates its own tab (a kill switch's
+    /// `client.navigate()`) makes this happen at any moment, and reading again is the answer.
+    pub(crate) fn is_navigation_race(&self) -> bool {
+        let text = self.to_string();
+        [
+            "Inspected target navigated or closed",
+            "Execution context was destroyed",
+            "Cannot find context with specified id",
+        ]
+        .iter()
+        .any(|m| text.contains(m))
+    }
+
     /// Wraps a CDP error with what we were doing.
     pub(crate) fn cdp(
         what: impl Into<String>,

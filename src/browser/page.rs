@@ -203,7 +203,7 @@ impl ScenarioPage {
     /// hook every document gets ([`REGISTER_HOOK`]); zero calls on a page without the hook.
     pub async fn register_calls(&self) -> Result<RegisterCalls, BrowserError> {
         let v = self
-            .evaluate(
+            .evaluate_current(
                 "globalThis.__swgateRegister ? [__swgateRegister.calls, __swgateRegister.pending] : [0, 0]",
             )
             .await?;
@@ -323,6 +323,27 @@ impl ScenarioPage {
                 });
             }
             tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// [`Self::evaluate`] in the page's current document: when the page navigated while the
+    /// call ran (the app navigated its own tab), evaluates again in the new document, for at
+    /// most the call timeout. Measured: a kill worker's `client.navigate()` destroyed the
+    /// context of a `getRegistrations()` call on a loaded machine (Chromium 156).
+    pub async fn evaluate_current(
+        &self,
+        expression: &str,
+    ) -> Result<serde_json::Value, BrowserError> {
+        const POLL: Duration = Duration::from_millis(50);
+        let started = std::time::Instant::now();
+        loop {
+            match self.evaluate(expression).await {
+                Err(e) if e.is_navigation_race() && started.elapsed() < self.call_timeout => {
+                    // A bounded poll until the new document can answer.
+                    tokio::time::sleep(POLL).await;
+                }
+                other => return other,
+            }
         }
     }
 

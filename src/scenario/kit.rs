@@ -331,8 +331,10 @@ impl Scenario {
             .await?;
         let old = std::mem::replace(&mut self.page, fresh);
         old.flush().await;
-        if old.context_id.is_none() {
-            // The default context outlives the scenario: leave nothing of the first user.
+        if self.clear_on_close {
+            // The default context outlives the scenario: leave nothing of the first user. (A
+            // kept profile keeps the first user's data for inspection; the next users live in
+            // in-memory contexts.)
             if let Err(e) = old.clear_origin(&self.origin()).await {
                 tracing::debug!("clearing the origin's data failed: {e}");
             }
@@ -479,7 +481,7 @@ impl Scenario {
     pub async fn controller(&self) -> Result<Option<String>, ScenarioError> {
         let controlled = self
             .page()
-            .evaluate("!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
+            .evaluate_current("!!(navigator.serviceWorker && navigator.serviceWorker.controller)")
             .await?;
         if controlled != serde_json::Value::Bool(true) {
             return Ok(None);
@@ -647,7 +649,7 @@ impl Scenario {
     pub async fn page_registrations(&self) -> Result<u64, ScenarioError> {
         let n = self
             .page()
-            .evaluate(
+            .evaluate_current(
                 "navigator.serviceWorker ? navigator.serviceWorker.getRegistrations().then(r => r.length) : 0",
             )
             .await?;

@@ -39,8 +39,7 @@ fn deleting_the_worker_script_strands_existing_clients() {
 /// Measured: after the kill worker unregisters, a navigation without `Cache-Control` on the
 /// HTML is answered from the HTTP cache (v1's page, heuristically fresh for hours), which
 /// registers the worker again; the origin never gets clean for a user who navigates in the open
-/// tab. A reload revalidates the page, and new tabs got the kill page from the HTTP cache by the
-/// third visit (the kill worker's `client.navigate` refreshed it): those kinds pass.
+/// tab. A reload revalidates the page and passes.
 #[test]
 fn a_kill_switch_undone_by_cached_html_fails() {
     let s = run_specs(&["specs/kill-switch-cached-html.yaml"]);
@@ -55,7 +54,7 @@ fn a_kill_switch_undone_by_cached_html_fails() {
          `headers:` rule sets one; nginx, Apache and S3 send none by default) and with a \
          Last-Modified 1w old (`last_modified_age`), so Chromium treats it as fresh for 16.8 h \
          (10 % of its age); serve HTML with `Cache-Control: no-cache`, or fetch navigations in \
-         the worker with `cache: 'no-cache'` | new-tab: passes | reload: passes",
+         the worker with `cache: 'no-cache'` | reload: passes",
     );
 }
 

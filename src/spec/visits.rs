@@ -181,7 +181,7 @@ pub fn parse_age(raw: &str) -> Result<Duration, String> {
 pub fn format_age(age: Duration) -> String {
     let s = age.as_secs();
     for (unit, secs) in [("w", 7 * 86_400), ("d", 86_400), ("h", 3600), ("m", 60)] {
-        if s >= secs && s % secs == 0 {
+        if s >= secs && s.is_multiple_of(secs) {
             return format!("{}{unit}", s / secs);
         }
     }

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use crate::scenario::{
     CacheInfo, HttpCacheCause, Scenario, ScenarioError, UpdateCheck, WAITING_GRACE,
 };
-use crate::spec::strip_query;
 use crate::spec::{BuildFacts, Spec, Suggestion, VisitKind, Visits};
 
 use super::registry::Check;
@@ -205,7 +204,7 @@ impl Check for KillSwitch {
                         since,
                         "the page to register the worker again",
                         WAITING_GRACE,
-                        |r| r.service_worker_script && strip_query(&r.path) == sw,
+                        |r| r.is_worker_script(&sw),
                     )
                     .await
                     .is_ok();

@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{HttpCacheCause, RequestRecord, Scenario, ScenarioError};
-use crate::spec::{strip_query, BuildFacts, Spec, Suggestion, VisitKind, Visits};
+use crate::spec::{BuildFacts, Spec, Suggestion, VisitKind, Visits};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
@@ -100,7 +100,7 @@ impl Check for NavigationNetworkPath {
             .into_iter()
             .skip(since)
             .take(until - since)
-            .filter(|r| !r.service_worker_script && strip_query(&r.path) == start)
+            .filter(|r| r.is_page_request_for(&start))
             .collect();
         let version = s.page_version().await?;
         let http_cache = (navigation_requests.is_empty()

@@ -367,10 +367,8 @@ async fn open_scenario(
     let log = server.log().clone();
     let sw_path = spec.service_worker.clone();
     let deploy_of_script = Arc::new(move || {
-        log.last_matching(|r| {
-            r.service_worker_script && crate::spec::strip_query(&r.path) == sw_path
-        })
-        .map(|r| r.deploy)
+        log.last_matching(|r| r.is_worker_script(&sw_path))
+            .map(|r| r.deploy)
     });
     // A kept profile is for inspecting the scenario's storage afterwards, which only the
     // default browser context writes to disk; a check that measures storage needs it on disk

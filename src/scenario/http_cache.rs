@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::spec::{format_age, heuristic_lifetime, human_duration, strip_query};
+use crate::spec::{format_age, heuristic_lifetime, human_duration};
 
 use super::kit::Scenario;
 
@@ -84,7 +84,7 @@ impl Scenario {
             .snapshot()
             .into_iter()
             .rev()
-            .find(|r| !r.service_worker_script && r.status == 200 && strip_query(&r.path) == path)
+            .find(|r| r.status == 200 && r.is_page_request_for(path))
             .and_then(|r| r.cache_control);
         HttpCacheCause {
             path: path.to_string(),

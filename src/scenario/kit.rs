@@ -269,17 +269,7 @@ impl Scenario {
                         });
                     }
                 }
-                self.opened_tabs += 1;
-                let number = self.opened_tabs;
-                let tab = self
-                    .browser
-                    .new_page_in_context(
-                        self.page.context_id.as_ref(),
-                        self.deploy_of_script.clone(),
-                        self.timeline.clone(),
-                        number,
-                    )
-                    .await?;
+                let (number, tab) = self.new_tab().await?;
                 // A new tab's first document is the visit's.
                 self.documents_before.store(0, Ordering::SeqCst);
                 let opened = tab.navigate(&url).await;
@@ -466,7 +456,7 @@ impl Scenario {
                 since,
                 &format!("Chromium's update check after {name}'s controlled reload (a request for {sw_path})"),
                 self.wait,
-                |r| r.service_worker_script && crate::spec::strip_query(&r.path) == sw_path,
+                |r| r.is_worker_script(&sw_path),
             )
             .await?;
         Ok(())
@@ -495,9 +485,8 @@ impl Scenario {
         Ok(state.active().and_then(|v| v.deploy.clone()))
     }
 
-    /// Opens another tab in the scenario's browser context (same origin, same registration),
-    /// at the start page, and returns its index in `tabs`.
-    pub async fn open_tab(&mut self) -> Result<usize, ScenarioError> {
+    /// A new `about:blank` tab in the user's browser context, with its tab number.
+    async fn new_tab(&mut self) -> Result<(u32, ScenarioPage), ScenarioError> {
         self.opened_tabs += 1;
         let number = self.opened_tabs;
         let tab = self
@@ -509,6 +498,13 @@ impl Scenario {
                 number,
             )
             .await?;
+        Ok((number, tab))
+    }
+
+    /// Opens another tab in the scenario's browser context (same origin, same registration),
+    /// at the start page, and returns its index in `tabs`.
+    pub async fn open_tab(&mut self) -> Result<usize, ScenarioError> {
+        let (number, tab) = self.new_tab().await?;
         let since = self.server.log().len();
         tab.navigate(&self.server.url(&self.spec.start)).await?;
         self.tabs.push(tab);

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use crate::browser::{SwState, VersionStatus};
-use crate::spec::strip_query;
 
 use super::error::ScenarioError;
 use super::kit::Scenario;
@@ -112,7 +111,7 @@ impl Scenario {
             let start = self.spec.start.clone();
             let document_reached_server = self.server.log().snapshot()[since..until]
                 .iter()
-                .any(|r| !r.service_worker_script && crate::spec::strip_query(&r.path) == start);
+                .any(|r| r.is_page_request_for(&start));
             let mut description = version.describe();
             if restored {
                 description.push_str(", restored from the back/forward cache");
@@ -167,7 +166,7 @@ impl Scenario {
                 since,
                 &format!("Chromium's update check (a request for {sw_path} with `Service-Worker: script`)"),
                 self.wait,
-                |r| r.service_worker_script && strip_query(&r.path) == sw_path,
+                |r| r.is_worker_script(&sw_path),
             )
             .await?;
         let served = request.deploy.clone();
@@ -438,7 +437,7 @@ impl Scenario {
                     asked,
                     &format!("the forced update check's request for {sw_path}"),
                     WAITING_GRACE,
-                    |r| r.service_worker_script && crate::spec::strip_query(&r.path) == sw_path,
+                    |r| r.is_worker_script(&sw_path),
                 )
                 .await
                 .is_ok();

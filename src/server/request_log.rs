@@ -32,6 +32,20 @@ pub struct RequestRecord {
     pub edge_hit: bool,
 }
 
+impl RequestRecord {
+    /// Whether this is a worker-script fetch (`Service-Worker: script`) of `path`, its query
+    /// ignored: a registration's update check or install, never a page's own request.
+    pub fn is_worker_script(&self, path: &str) -> bool {
+        self.service_worker_script && crate::spec::strip_query(&self.path) == path
+    }
+
+    /// Whether this is a request for `path` (query ignored) that is not a worker-script fetch:
+    /// what a page or a worker's `fetch` asked for.
+    pub fn is_page_request_for(&self, path: &str) -> bool {
+        !self.service_worker_script && crate::spec::strip_query(&self.path) == path
+    }
+}
+
 /// The request log, shared by the server and the scenario.
 #[derive(Debug)]
 pub struct RequestLog {

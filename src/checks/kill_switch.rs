@@ -141,6 +141,17 @@ impl Check for KillSwitch {
 
     fn suggest(build: &BuildFacts) -> Suggestion {
         let Some(kill) = &build.kill_switch else {
+            if build.service_worker.ends_with("/ngsw-worker.js") {
+                // Angular's worker unregisters itself and deletes its caches when its manifest
+                // answers 404: every Angular app has this kill switch without writing a worker
+                // (measured in tests/real: angular-ngsw-kill.yaml).
+                return Suggestion::Template(&[
+                    "# Angular's kill switch: deploy a copy of your last build without ngsw.json (the",
+                    "# worker unregisters itself and deletes its caches when ngsw.json answers 404).",
+                    "# Add that copy as the last deploy (e.g. `kill: ../dist-kill`), then:",
+                    "# - kill-switch: { deploy: kill }",
+                ]);
+            }
             return Suggestion::Skip;
         };
         Suggestion::bare(format!("`{kill}`'s worker calls `unregister()`: after it is deployed, a client of {} must end up with no worker and no caches.", build.installed))
@@ -381,6 +392,37 @@ mod tests {
             kind: VisitKind::Navigate,
             http_cache: None,
         }
+    }
+
+    fn facts(service_worker: &str, kill_switch: Option<&str>) -> BuildFacts {
+        BuildFacts {
+            installed: "v1".into(),
+            next: Vec::new(),
+            kill_switch: kill_switch.map(str::to_owned),
+            service_worker: service_worker.into(),
+            start: "/".into(),
+            fetch_handler: true,
+            uses_caches: true,
+            worker_changes: false,
+            worker_missing_in: None,
+            skew_asset: None,
+        }
+    }
+
+    /// An Angular build with no kill deploy gets its documented kill switch as a template; any
+    /// other build without one gets nothing, and a build with one gets the check.
+    #[test]
+    fn angular_builds_get_the_ngsw_json_404_template() {
+        let Suggestion::Template(lines) = KillSwitch::suggest(&facts("/ngsw-worker.js", None))
+        else {
+            panic!("expected a template");
+        };
+        assert!(lines.iter().any(|l| l.contains("without ngsw.json")), "{lines:?}");
+        assert_eq!(KillSwitch::suggest(&facts("/sw.js", None)), Suggestion::Skip);
+        assert!(matches!(
+            KillSwitch::suggest(&facts("/ngsw-worker.js", Some("kill"))),
+            Suggestion::Write { .. }
+        ));
     }
 
     #[test]

@@ -395,6 +395,9 @@ impl ChromiumProcess {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|(pid, _, _)| *pid != self.pgid);
+        if let Some(profile) = &self.profile {
+            remove_singleton_dir(profile.path());
+        }
         if let Some(Profile::Temp(profile)) = self.profile.take() {
             let path = profile.path().to_path_buf();
             if let Err(e) = profile.close() {
@@ -571,9 +574,31 @@ pub fn kill_all_launched() {
                 libc::kill(pid, libc::SIGKILL);
             }
         }
+        remove_singleton_dir(&profile);
         if temporary {
             let _ = std::fs::remove_dir_all(profile);
         }
+    }
+}
+
+/// Removes the directory Chromium made for its process-singleton socket, which the profile's
+/// `SingletonSocket` symlink points into (`$TMPDIR/org.chromium.Chromium.XXXXXX/`). Chromium
+/// deletes it when it exits normally; a Chromium that was killed (swgate's last resort, a
+/// crash, a test killing it from outside) leaves it behind, outside the profile: 68 of them
+/// had piled up in /tmp on this machine from test runs that killed Chromium.
+fn remove_singleton_dir(profile: &Path) {
+    let Ok(socket) = std::fs::read_link(profile.join("SingletonSocket")) else {
+        return;
+    };
+    let Some(dir) = socket.parent() else {
+        return;
+    };
+    let ours = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("org.chromium.Chromium."));
+    if ours && dir.starts_with(std::env::temp_dir()) {
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -592,6 +617,7 @@ pub fn sweep_stale_profiles() {
         };
         if !Path::new(&format!("/proc/{pid}")).exists() {
             tracing::debug!("removing stale profile {}", entry.path().display());
+            remove_singleton_dir(&entry.path());
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
@@ -604,6 +630,35 @@ mod tests {
     fn put(path: &Path) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, "").unwrap();
+    }
+
+    /// A killed Chromium's singleton-socket directory goes with its profile; a symlink that
+    /// points anywhere else is left alone.
+    #[test]
+    fn the_singleton_socket_directory_is_removed_with_the_profile() {
+        let profile = tempfile::tempdir().unwrap();
+        let socket_dir = tempfile::Builder::new()
+            .prefix("org.chromium.Chromium.")
+            .tempdir()
+            .unwrap()
+            .keep();
+        std::os::unix::fs::symlink(
+            socket_dir.join("SingletonSocket"),
+            profile.path().join("SingletonSocket"),
+        )
+        .unwrap();
+        remove_singleton_dir(profile.path());
+        assert!(!socket_dir.exists());
+
+        let elsewhere = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(
+            elsewhere.path().join("SingletonSocket"),
+            other.path().join("SingletonSocket"),
+        )
+        .unwrap();
+        remove_singleton_dir(other.path());
+        assert!(elsewhere.path().exists());
     }
 
     /// PATH first, then Playwright (newest build; a headless shell only without a full

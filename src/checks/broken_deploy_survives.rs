@@ -8,7 +8,9 @@
 
 use serde::Deserialize;
 
-use crate::scenario::{ConsoleEntry, ReloadRun, Scenario, ScenarioError, UpdateCheck};
+use crate::scenario::{
+    ConsoleEntry, ReloadRun, Scenario, ScenarioError, UpdateCheck, VersionStatus,
+};
 use crate::spec::{BuildFacts, Spec, Suggestion, VisitKind, Visits};
 
 use super::registry::Check;
@@ -135,6 +137,8 @@ impl Check for BrokenDeploySurvives {
         s.revisit().await?;
         s.page_version().await?;
         let update = s.await_update_check(since).await?;
+        let since_second = s.server().log().len();
+        let versions_before = s.sw_state().versions.len();
         s.revisit().await?;
         let version = s.page_version().await?;
         s.page().flush().await;
@@ -142,6 +146,44 @@ impl Check for BrokenDeploySurvives {
         let errors_from = if s.page_tab() == tab_before { errors_before } else { 0 };
         let page_errors = page_errors(s.page().console().get(errors_from..).unwrap_or_default());
         let active = s.sw_state().active().and_then(|v| v.deploy.clone());
+        // The second visit's own update check tries the broken worker again. Left pending, it
+        // raced the fixed deploy and sometimes fetched it first (new tab: the fix showed on
+        // visit 1 in one run, visit 2 in the other, v2-install-fails under load), so it is
+        // awaited, with the install attempt it starts, before the fix is deployed.
+        let sw = s.spec().service_worker.clone();
+        let check = s
+            .server()
+            .log()
+            .wait_for(
+                since_second,
+                &format!("Chromium's update check after the second visit (a request for {sw})"),
+                s.wait(),
+                |r| r.is_worker_script(&sw),
+            )
+            .await?;
+        // Only a JavaScript script is installed (a `text/plain` one is refused, a 404 ends the
+        // check). A 304 carries no type unless a `headers:` rule set one: the file's then.
+        let javascript = check
+            .content_type
+            .clone()
+            .or_else(|| {
+                let files = s.server().deploys().get(&broken).ok()?;
+                files.lookup(&sw).map(|f| f.content_type.clone())
+            })
+            .is_some_and(|t| t.contains("javascript"));
+        if javascript && matches!(check.status, 200 | 304) {
+            // A JavaScript answer starts a new install attempt: wait until it has ended.
+            s.wait_for_sw(&format!("{broken}'s new install attempt to end"), |st| {
+                st.versions.values().any(|v| {
+                    v.seq >= versions_before
+                        && matches!(
+                            v.status,
+                            VersionStatus::Redundant | VersionStatus::Activated
+                        )
+                })
+            })
+            .await?;
+        }
         s.deploy(&fixed)?;
         let recovery = s.reload_until(&fixed, self.reloads).await?;
         Ok(Observation {

@@ -248,7 +248,7 @@ impl Scenario {
                 Some((value, matching))
             }
         };
-        self.settle_page_worker().await?;
+        self.settle_workers().await?;
         let controller = self.controller().await?;
         let mut version =
             PageVersion::from_resources(document, scripts, marker, controller, &order);
@@ -268,7 +268,7 @@ impl Scenario {
     /// controlled or not depending on how far that worker had got (worker-moved-retired, new
     /// tab: "no worker" in 2 of 3 runs), so the message named a race. A version that never leaves those states
     /// (an `install` that hangs) ends the wait at the bound and is read as it is.
-    async fn settle_page_worker(&self) -> Result<(), ScenarioError> {
+    pub async fn settle_workers(&self) -> Result<(), ScenarioError> {
         self.await_page_register().await?;
         let transient = |s: &crate::browser::SwState| {
             s.versions.values().any(|v| {

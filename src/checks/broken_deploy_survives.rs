@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use crate::scenario::{
-    ConsoleEntry, ReloadRun, Scenario, ScenarioError, UpdateCheck, VersionStatus,
+    is_javascript, ConsoleEntry, ReloadRun, Scenario, ScenarioError, UpdateCheck, VersionStatus,
 };
 use crate::spec::{BuildFacts, Spec, Suggestion, VisitKind, Visits};
 
@@ -163,14 +163,11 @@ impl Check for BrokenDeploySurvives {
             .await?;
         // Only a JavaScript script is installed (a `text/plain` one is refused, a 404 ends the
         // check). A 304 carries no type unless a `headers:` rule set one: the file's then.
-        let javascript = check
-            .content_type
-            .clone()
-            .or_else(|| {
-                let files = s.server().deploys().get(&broken).ok()?;
-                files.lookup(&sw).map(|f| f.content_type.clone())
-            })
-            .is_some_and(|t| t.contains("javascript"));
+        let served_type = check.content_type.clone().or_else(|| {
+            let files = s.server().deploys().get(&broken).ok()?;
+            files.lookup(&sw).map(|f| f.content_type.clone())
+        });
+        let javascript = is_javascript(served_type.as_deref());
         if javascript && matches!(check.status, 200 | 304) {
             // A JavaScript answer starts a new install attempt: wait until it has ended.
             s.wait_for_sw(&format!("{broken}'s new install attempt to end"), |st| {
@@ -281,8 +278,6 @@ mod tests {
                     shown: Some(if reached { "v3" } else { "v1" }.into()),
                     description: "v3 (document from network)".into(),
                     ambiguous: false,
-                    document_reached_server: true,
-                    document_from_http_cache: false,
                     restored: false,
                 }],
                 last_update: None,

@@ -208,8 +208,6 @@ mod tests {
             shown: Some(shown.into()),
             description: format!("{shown} (document from network)"),
             ambiguous: false,
-            document_reached_server: true,
-            document_from_http_cache: false,
             restored: false,
         }
     }

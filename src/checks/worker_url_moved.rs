@@ -194,8 +194,6 @@ mod tests {
                         shown: Some(d.to_string()),
                         description: format!("{d} (from the worker's cache)"),
                         ambiguous: false,
-                        document_reached_server: false,
-                        document_from_http_cache: false,
                         restored: false,
                     })
                     .collect(),

@@ -127,14 +127,9 @@ impl Scenario {
         self.visitor.as_ref().map_or(&self.page, |(_, p)| p)
     }
 
-    /// The user's page's tab number.
-    fn user_tab(&self) -> u32 {
-        self.visitor.as_ref().map_or(1, |(n, _)| *n)
-    }
-
     /// The tab number of [`Self::page`]: it changes when a `new-tab` visit opens a tab.
     pub fn page_tab(&self) -> u32 {
-        self.user_tab()
+        self.visitor.as_ref().map_or(1, |(n, _)| *n)
     }
 
     /// The service workers, registrations and their history, as tab 1's CDP session saw them
@@ -208,7 +203,7 @@ impl Scenario {
         let url = self.server.url(&self.spec.start);
         self.mark_navigation();
         self.page().navigate(&url).await?;
-        self.navigated(self.user_tab(), NavigationAction::Open, &self.spec.start)
+        self.navigated(self.page_tab(), NavigationAction::Open, &self.spec.start)
             .await;
         Ok(())
     }
@@ -217,7 +212,7 @@ impl Scenario {
     pub async fn reload(&self) -> Result<(), ScenarioError> {
         self.mark_navigation();
         self.page().reload().await?;
-        self.navigated(self.user_tab(), NavigationAction::Reload, "")
+        self.navigated(self.page_tab(), NavigationAction::Reload, "")
             .await;
         Ok(())
     }
@@ -249,7 +244,7 @@ impl Scenario {
             VisitKind::Navigate => {
                 self.mark_navigation();
                 self.page().navigate(&url).await?;
-                self.navigated(self.user_tab(), NavigationAction::Navigate, &start)
+                self.navigated(self.page_tab(), NavigationAction::Navigate, &start)
                     .await;
             }
             VisitKind::NewTab => {
@@ -278,7 +273,7 @@ impl Scenario {
                 self.navigated(number, NavigationAction::Open, &start).await;
             }
             VisitKind::BackForward => {
-                let tab = self.user_tab();
+                let tab = self.page_tab();
                 let before = self.page_version().await?;
                 self.page().navigate("about:blank").await?;
                 self.record(TimelineEvent::Navigation {

@@ -23,7 +23,9 @@ pub use kit::{Scenario, StorageUsageRead};
 pub use page_action::{ActionOutcome, PageAction};
 pub use page_version::{PageVersion, ResourceVersion};
 pub use runtime_steps::PageFetch;
-pub use update_check::{imported_scripts, Attempt, ReloadRun, UpdateCheck, WAITING_GRACE};
+pub use update_check::{
+    imported_scripts, is_javascript, Attempt, ReloadRun, UpdateCheck, WAITING_GRACE,
+};
 
 pub use crate::browser::{
     CacheContents, CacheInfo, CachedEntry, ConsoleEntry, NetworkLog, NetworkRequest, ScenarioPage,

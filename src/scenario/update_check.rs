@@ -42,13 +42,6 @@ pub struct Attempt {
     pub description: String,
     /// True when the files could not tell the deploys apart.
     pub ambiguous: bool,
-    /// Whether the page's document reached the server on this visit; when it did not, the
-    /// browser's HTTP cache answered it (directly or through the worker's `fetch`) or the
-    /// worker answered from Cache Storage.
-    pub document_reached_server: bool,
-    /// Whether the browser's HTTP cache answered the document (directly or through the
-    /// worker's `fetch`).
-    pub document_from_http_cache: bool,
     /// Whether the back/forward cache restored the page (nothing was loaded).
     pub restored: bool,
 }
@@ -116,7 +109,6 @@ impl Scenario {
             if restored {
                 description.push_str(", restored from the back/forward cache");
             }
-            let document_reached_server = document_reached_server && !restored;
             let from_cache = (version.document.http_cache || version.document.worker_built)
                 && !document_reached_server
                 && !restored;
@@ -126,9 +118,7 @@ impl Scenario {
                 reload,
                 ambiguous: version.candidates.len() > 1,
                 shown,
-                document_from_http_cache: from_cache,
                 description,
-                document_reached_server,
                 restored,
             });
             if reached || reload == reloads {
@@ -499,7 +489,7 @@ impl Scenario {
 }
 
 /// Whether a `Content-Type` is one Chromium accepts for a worker script.
-fn is_javascript(content_type: Option<&str>) -> bool {
+pub fn is_javascript(content_type: Option<&str>) -> bool {
     let essence = content_type
         .unwrap_or("")
         .split(';')

@@ -194,6 +194,7 @@ mod tests {
             content_type: Some("text/html; charset=utf-8".into()),
             cache_control: None,
             edge_hit: false,
+            rules: None,
         }
     }
 

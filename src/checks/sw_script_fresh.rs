@@ -71,6 +71,8 @@ pub struct ScriptServed {
     pub new_bytes: bool,
     /// Whether what the browser got differs from N+1's file (an outdated copy).
     pub stale: bool,
+    /// Seconds the edge keeps it: its shared lifetime, or the CDN's default without one.
+    pub edge_ttl: Option<u64>,
 }
 
 /// Everything `sw-script-fresh` saw.
@@ -86,6 +88,8 @@ pub struct Observation {
     pub scripts: Vec<ScriptServed>,
     /// Whether a new worker version installed after the navigation.
     pub update_seen: bool,
+    /// The CDN whose defaults the edge followed (`host.cdn`), with its default TTL.
+    pub cdn: Option<(String, u64)>,
 }
 
 impl Check for SwScriptFresh {
@@ -154,6 +158,7 @@ impl Check for SwScriptFresh {
             let served = match record {
                 Ok(r) => ScriptServed {
                     path: path.clone(),
+                    edge_ttl: s.server().edge().ttl_for(path, r.cache_control.as_deref()),
                     cache_control: r.cache_control.clone(),
                     answered_by: if r.edge_hit { "edge" } else { "origin" },
                     new_bytes: bytes(&r.deploy, path) != bytes(&from, path),
@@ -161,18 +166,21 @@ impl Check for SwScriptFresh {
                     deploy: Some(r.deploy),
                 },
                 Err(e) if i == 0 => return Err(e.into()),
-                Err(_) => ScriptServed {
-                    path: path.clone(),
-                    cache_control: s
+                Err(_) => {
+                    let cache_control = s
                         .server()
                         .log()
                         .last_matching(|r| strip_query(&r.path) == path)
-                        .and_then(|r| r.cache_control),
+                        .and_then(|r| r.cache_control);
+                    ScriptServed {
+                    path: path.clone(),
+                    edge_ttl: s.server().edge().ttl_for(path, cache_control.as_deref()),
+                    cache_control,
                     answered_by: "browser cache",
                     deploy: None,
                     new_bytes: false,
                     stale: bytes(&from, path) != bytes(&to, path),
-                },
+                }},
             };
             s.note(format!(
                 "update check: {path} from the {} ({})",
@@ -191,12 +199,18 @@ impl Check for SwScriptFresh {
                 })
                 .await
                 .is_ok();
+        let cdn = s
+            .server()
+            .edge()
+            .cdn()
+            .map(|c| (c.name.to_string(), c.ttl));
         Ok(Observation {
             from,
             to,
             to_differs,
             scripts,
             update_seen,
+            cdn,
         })
     }
 
@@ -209,9 +223,14 @@ impl Check for SwScriptFresh {
         }
         let describe = |x: &ScriptServed| {
             let cc = x.cache_control.as_deref().unwrap_or("no Cache-Control");
-            let lifetime = match shared_ttl(x.cache_control.as_deref()) {
-                Some(ttl) => format!(", cacheable for {}", human_duration(ttl)),
-                None => String::new(),
+            let lifetime = match (x.edge_ttl, shared_ttl(x.cache_control.as_deref())) {
+                (Some(ttl), Some(_)) => format!(", cacheable for {}", human_duration(ttl)),
+                (Some(ttl), None) => format!(
+                    ", which {} keeps for its default {}",
+                    o.cdn.as_ref().map_or("the CDN", |c| c.0.as_str()),
+                    human_duration(ttl)
+                ),
+                (None, _) => String::new(),
             };
             let what = match (&x.deploy, x.answered_by) {
                 (_, "browser cache") => format!("{}'s copy from the browser's HTTP cache", o.from),
@@ -226,10 +245,10 @@ impl Check for SwScriptFresh {
             .map(describe)
             .collect::<Vec<_>>()
             .join("; ");
-        let place = if self.edge {
-            "behind a CDN"
-        } else {
-            "in the browser"
+        let place = match (&o.cdn, self.edge) {
+            (Some((name, _)), true) => format!("behind {name}"),
+            (None, true) => "behind a CDN".to_string(),
+            (_, false) => "in the browser".to_string(),
         };
         if o.update_seen {
             Judgement::Pass(format!(
@@ -289,6 +308,7 @@ mod tests {
             deploy: Some(deploy.into()),
             new_bytes,
             stale: !new_bytes,
+            edge_ttl: shared_ttl(Some(cc)),
         }
     }
 
@@ -303,6 +323,7 @@ mod tests {
                 served("/sw-lib.js", "edge", "v1", false, "max-age=86400"),
             ],
             update_seen: false,
+            cdn: None,
         };
         assert_eq!(
             SwScriptFresh::default().judge(&o),

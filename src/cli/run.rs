@@ -14,6 +14,7 @@ use crate::report::{
     baseline_section, github_annotations, read_json_report, stderr_color, write_html, write_json,
     write_junit, HumanReporter, Progress, Verbosity,
 };
+use crate::server::ServerError;
 use crate::runner::{compare, exit_code_for, run, Cancel, RunError, RunOptions, RunSummary};
 use crate::spec::{discover_spec_files, load_spec, Spec, SpecError};
 
@@ -143,6 +144,11 @@ pub(super) async fn run_command(args: RunArgs) -> i32 {
         Err(e) => {
             eprintln!("error: {}", chain(&e));
             return match e {
+                // A host config file or the start page's routing is the user's input: like a
+                // spec error, nothing was run.
+                RunError::Server(ServerError::HostFile(_) | ServerError::StartNotServed { .. }) => {
+                    exit_codes::USAGE_ERROR
+                }
                 RunError::Browser(BrowserError::NotFound { .. })
                 | RunError::Browser(_)
                 | RunError::Server(_) => exit_codes::INFRASTRUCTURE_ERROR,

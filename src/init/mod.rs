@@ -157,6 +157,19 @@ pub struct InitPlan {
     pub checks: Vec<PlannedCheck>,
     /// Commented-out templates (check name, lines), for parameters only the user knows.
     pub templates: Vec<(&'static str, &'static [&'static str])>,
+    /// The host the build's config files point to, if any.
+    pub host: Option<HostGuess>,
+}
+
+/// A host recognised from its config files in or beside the build directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostGuess {
+    /// The preset to write (`netlify`, `firebase`, `vercel`).
+    pub preset: &'static str,
+    /// The config file the spec must name (`firebase.json`, `vercel.json`), absolute.
+    pub config: Option<PathBuf>,
+    /// What was found, for the comment.
+    pub found: String,
 }
 
 impl InitPlan {

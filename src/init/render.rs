@@ -110,6 +110,23 @@ pub fn render(plan: &InitPlan, spec_dir: &Path) -> String {
             plan.older.join(", ")
         );
     }
+    if let Some(host) = &plan.host {
+        let _ = writeln!(out, "# Host: found {}; the fixture server applies its headers and routing.", host.found);
+        match &host.config {
+            Some(config) => {
+                let _ = writeln!(out, "host:");
+                let _ = writeln!(out, "  preset: {}", host.preset);
+                let _ = writeln!(
+                    out,
+                    "  config: {}",
+                    yaml_string(&relative_to(spec_dir, config))
+                );
+            }
+            None => {
+                let _ = writeln!(out, "host: {}", host.preset);
+            }
+        }
+    }
     let _ = writeln!(out, "start: {}", yaml_string(&plan.start));
     let _ = writeln!(out, "service_worker: {}", yaml_string(&plan.service_worker));
     if !plan.hashed_assets.is_empty() {

@@ -122,6 +122,7 @@ pub fn scan(build_dir: &Path) -> Result<InitPlan, InitError> {
         uses_caches,
         checks: Vec::new(),
         templates: Vec::new(),
+        host: guess_host(&dir),
     };
     // Each check decides from the facts whether and how it applies (`Check::suggest`).
     let facts = BuildFacts {
@@ -160,6 +161,40 @@ pub fn scan(build_dir: &Path) -> Result<InitPlan, InitError> {
         }
     }
     Ok(plan)
+}
+
+/// The host whose config files sit in the build (`_headers`, `_redirects`) or beside it
+/// (`firebase.json`, `vercel.json`, in the build's directory or its parent): a project's own
+/// config names its host better than any guess from the bytes.
+fn guess_host(dir: &Path) -> Option<super::HostGuess> {
+    let beside = |name: &str| {
+        [Some(dir), dir.parent()]
+            .into_iter()
+            .flatten()
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    };
+    for (name, preset) in [("firebase.json", "firebase"), ("vercel.json", "vercel")] {
+        if let Some(path) = beside(name) {
+            return Some(super::HostGuess {
+                preset,
+                found: format!("{} beside the build", path.display()),
+                config: Some(path),
+            });
+        }
+    }
+    let files: Vec<&str> = ["_headers", "_redirects"]
+        .into_iter()
+        .filter(|f| dir.join(f).is_file())
+        .collect();
+    (!files.is_empty()).then(|| super::HostGuess {
+        preset: "netlify",
+        config: None,
+        found: format!(
+            "{} in the build (read by Netlify and Cloudflare Pages; write `cloudflare-pages` if you deploy there)",
+            files.join(" and ")
+        ),
+    })
 }
 
 pub(super) fn start_file(start: &str) -> String {

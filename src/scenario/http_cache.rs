@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::spec::{format_age, heuristic_lifetime, human_duration};
+use crate::server::preset_facts;
+use crate::spec::{format_age, heuristic_lifetime, human_duration, HostPreset};
 
 use super::kit::Scenario;
 
@@ -19,10 +20,11 @@ pub struct HttpCacheCause {
     /// False when the worker answered with a response it built: CDP then cannot tell where
     /// its body came from, only that no request reached the server.
     pub certain: bool,
+    /// The host preset that served it.
+    pub host: HostPreset,
+    /// Which rule set the `Cache-Control` (`_headers:3`, `preset `firebase``), when one did.
+    pub set_by: Option<String>,
 }
-
-/// The fix that applies whatever made the document fresh.
-pub const HTTP_CACHE_FIX: &str = "serve HTML with `Cache-Control: no-cache`, or fetch navigations in the worker with `cache: 'no-cache'`";
 
 impl HttpCacheCause {
     /// `max-age=N` when the header sets an explicit lifetime.
@@ -38,9 +40,13 @@ impl HttpCacheCause {
     /// (`last_modified_age`), so Chromium treats it as fresh for 16.8 h (10 % of its age);
     /// serve HTML with ...".
     pub fn describe(&self) -> String {
+        let set_by = self
+            .set_by
+            .clone()
+            .unwrap_or_else(|| "a `headers:` rule".to_string());
         let why = match (&self.cache_control, self.max_age()) {
             (Some(cc), Some(secs)) => format!(
-                "{} was served with `Cache-Control: {cc}` (a `headers:` rule), fresh for {}",
+                "{} was served with `Cache-Control: {cc}` (from {set_by}), fresh for {}",
                 self.path,
                 human_duration(Duration::from_secs(secs))
             ),
@@ -48,14 +54,24 @@ impl HttpCacheCause {
                 "{} was served {} and with a Last-Modified {} old (`last_modified_age`), so Chromium treats it as fresh for {} (10 % of its age)",
                 self.path,
                 match cc {
-                    Some(cc) => format!("with `Cache-Control: {cc}` but no lifetime"),
-                    None => "without Cache-Control (no `headers:` rule sets one; nginx, Apache and S3 send none by default)".into(),
+                    Some(cc) => format!("with `Cache-Control: {cc}` (from {set_by}) but no lifetime"),
+                    None if self.host == HostPreset::Static => "without Cache-Control (host preset `static`: nginx, Apache and S3 send none by default; no `headers:` rule sets one)".into(),
+                    None => format!("without Cache-Control (host preset `{}`; no rule sets one)", self.host.name()),
                 },
                 format_age(self.last_modified_age),
                 human_duration(heuristic_lifetime(self.last_modified_age))
             ),
         };
-        format!("{why}; {HTTP_CACHE_FIX}")
+        format!("{why}; {}", self.fix())
+    }
+
+    /// The fix, naming where this host takes headers.
+    pub fn fix(&self) -> String {
+        format!(
+            "serve HTML with `Cache-Control: no-cache` (for {}: {}), or fetch navigations in the worker with `cache: 'no-cache'`",
+            self.path,
+            preset_facts(self.host).headers_advice
+        )
     }
 
     /// The clause failure messages append: `; the document came from ...: <describe>`.
@@ -78,19 +94,27 @@ impl Scenario {
     /// Why the HTTP cache could answer `path`: the headers of the last full response the
     /// server sent for it.
     pub fn http_cache_cause(&self, path: &str, certain: bool) -> HttpCacheCause {
-        let cache_control = self
+        let record = self
             .server
             .log()
             .snapshot()
             .into_iter()
             .rev()
-            .find(|r| r.status == 200 && r.is_page_request_for(path))
-            .and_then(|r| r.cache_control);
+            .find(|r| r.status == 200 && r.is_page_request_for(path));
+        let set_by = record.as_ref().and_then(|r| {
+            r.rules.as_deref()?.split("; ").find_map(|rule| {
+                rule.strip_prefix("Cache-Control from ")
+                    .or_else(|| rule.strip_prefix("cache-control from "))
+                    .map(str::to_owned)
+            })
+        });
         HttpCacheCause {
             path: path.to_string(),
-            cache_control,
+            cache_control: record.and_then(|r| r.cache_control),
             last_modified_age: self.spec.last_modified_age,
             certain,
+            host: self.spec.host.preset,
+            set_by,
         }
     }
 }
@@ -105,6 +129,8 @@ mod tests {
             cache_control: cc.map(str::to_owned),
             last_modified_age: crate::spec::DEFAULT_LAST_MODIFIED_AGE,
             certain: true,
+            host: HostPreset::Static,
+            set_by: None,
         }
     }
 
@@ -112,7 +138,7 @@ mod tests {
     fn heuristic_freshness_names_the_age_and_the_lifetime() {
         assert_eq!(
             cause(None).describe(),
-            "/ was served without Cache-Control (no `headers:` rule sets one; nginx, Apache and S3 send none by default) and with a Last-Modified 1w old (`last_modified_age`), so Chromium treats it as fresh for 16.8 h (10 % of its age); serve HTML with `Cache-Control: no-cache`, or fetch navigations in the worker with `cache: 'no-cache'`"
+            "/ was served without Cache-Control (host preset `static`: nginx, Apache and S3 send none by default; no `headers:` rule sets one) and with a Last-Modified 1w old (`last_modified_age`), so Chromium treats it as fresh for 16.8 h (10 % of its age); serve HTML with `Cache-Control: no-cache` (for /: in the server's config, or the spec's `headers:`), or fetch navigations in the worker with `cache: 'no-cache'`"
         );
     }
 
@@ -120,6 +146,6 @@ mod tests {
     fn an_explicit_max_age_names_the_header() {
         assert!(cause(Some("public, max-age=600"))
             .describe()
-            .starts_with("/ was served with `Cache-Control: public, max-age=600` (a `headers:` rule), fresh for 10 min;"));
+            .starts_with("/ was served with `Cache-Control: public, max-age=600` (from a `headers:` rule), fresh for 10 min;"));
     }
 }

@@ -18,7 +18,7 @@ mod update_check;
 
 pub use cache_entries::CacheEntryOrigin;
 pub use error::ScenarioError;
-pub use http_cache::{HttpCacheCause, HTTP_CACHE_FIX};
+pub use http_cache::HttpCacheCause;
 pub use kit::{Scenario, StorageUsageRead};
 pub use page_action::{ActionOutcome, PageAction};
 pub use page_version::{PageVersion, ResourceVersion};

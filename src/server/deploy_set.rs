@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::spec::{files_for_url_path, Spec};
 
 use super::error::ServerError;
+use super::host::{HostRules, Routed};
 
 /// One file of a deploy, ready to serve.
 #[derive(Debug)]
@@ -26,8 +27,10 @@ pub struct DeployFile {
 pub struct DeployFiles {
     /// The deploy name.
     pub name: String,
-    /// Files by URL path.
+    /// Files by URL path (under the spec's `base`).
     pub files: BTreeMap<String, DeployFile>,
+    /// How the host routes and what headers it adds while this deploy is served.
+    pub host: HostRules,
 }
 
 impl DeployFiles {
@@ -41,6 +44,15 @@ impl DeployFiles {
 }
 
 impl DeployFiles {
+    /// What the host answers for `path_and_query` while this deploy is served.
+    pub fn route(&self, path_and_query: &str, accepts_html: bool) -> Routed {
+        self.host.route(path_and_query, accepts_html, &|p| {
+            files_for_url_path(p)
+                .into_iter()
+                .find(|f| self.files.contains_key(f))
+        })
+    }
+
     /// This deploy as deploy number `generation` of a run that redeploys the same build
     /// (`storage-stays-bounded`'s `mutate`): the worker script at `worker_path` gets a
     /// `// swgate deploy N` comment appended, so Chromium's byte check finds a new worker,
@@ -78,6 +90,7 @@ impl DeployFiles {
         Ok(DeployFiles {
             name: format!("{}+{generation}", self.name),
             files,
+            host: self.host.clone(),
         })
     }
 }
@@ -104,6 +117,8 @@ pub struct DeploySet {
     /// grow a few tenths of a second of freshness as the run went on (a navigation 2 s after
     /// install was answered from the HTTP cache in 1 run of 2).
     pub last_modified_age: std::time::Duration,
+    /// The CDN in front (`host.cdn`), for the edge cache's defaults.
+    pub cdn: crate::spec::Cdn,
 }
 
 impl DeploySet {
@@ -115,15 +130,35 @@ impl DeploySet {
             .map(|d| {
                 let mut files = BTreeMap::new();
                 read_dir_into(&d.name, &d.dir, &d.dir, &mut files)?;
-                Ok(Arc::new(DeployFiles {
+                // The app is served under `base`: `/index.html` of the build is `/app/index.html`.
+                if spec.routing.base != "/" {
+                    files = files
+                        .into_iter()
+                        .map(|(k, f)| (format!("{}{}", spec.routing.base, &k[1..]), f))
+                        .collect();
+                }
+                let host = HostRules::load(spec, &d.name, &d.dir)?;
+                let deploy = DeployFiles {
                     name: d.name.clone(),
                     files,
-                }))
+                    host,
+                };
+                // With host routing the spec loader could not tell whether the start page is
+                // served (a deep link answered by a fallback): ask the router.
+                if !matches!(deploy.route(&spec.start, true), Routed::File { status: 200, .. }) {
+                    return Err(ServerError::StartNotServed {
+                        deploy: d.name.clone(),
+                        start: spec.start.clone(),
+                        answer: deploy.route(&spec.start, true).to_string(),
+                    });
+                }
+                Ok(Arc::new(deploy))
             })
             .collect::<Result<_, ServerError>>()?;
         Ok(DeploySet {
             deploys,
             last_modified_age: spec.last_modified_age,
+            cdn: spec.host.cdn,
         })
     }
 

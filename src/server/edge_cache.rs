@@ -15,12 +15,26 @@ struct EdgeEntry {
     ttl: u64,
 }
 
+/// What a CDN does with a response that carries no lifetime of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CdnDefault {
+    /// The CDN's name for messages (`CloudFront`).
+    pub name: &'static str,
+    /// Seconds it keeps such a response.
+    pub ttl: u64,
+    /// Only for static file types (Cloudflare caches `.js`, `.css`, images, not HTML).
+    pub static_types_only: bool,
+    /// The documentation the default comes from.
+    pub source: &'static str,
+}
+
 /// The edge cache: off until a scenario turns it on.
 #[derive(Debug, Default)]
 pub struct EdgeCache {
     enabled: AtomicBool,
     clock: AtomicU64,
     entries: Mutex<HashMap<String, EdgeEntry>>,
+    default: Mutex<Option<CdnDefault>>,
 }
 
 impl EdgeCache {
@@ -32,6 +46,34 @@ impl EdgeCache {
     /// Whether the edge is in front of the server.
     pub fn is_enabled(&self) -> bool {
         self.enabled.load(Ordering::SeqCst)
+    }
+
+    /// Sets the CDN's default lifetime for responses without one (`host.cdn`).
+    pub fn set_default(&self, default: Option<CdnDefault>) {
+        *self.default.lock().unwrap_or_else(|p| p.into_inner()) = default;
+    }
+
+    /// The CDN whose defaults the edge follows, if one is set.
+    pub fn cdn(&self) -> Option<CdnDefault> {
+        *self.default.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Seconds the edge keeps a response for `path` with this `Cache-Control`: the header's
+    /// shared lifetime, else the CDN's default when the header sets no lifetime and forbids
+    /// nothing.
+    pub fn ttl_for(&self, path: &str, cache_control: Option<&str>) -> Option<u64> {
+        if let Some(ttl) = shared_ttl(cache_control) {
+            return Some(ttl);
+        }
+        let default = self.cdn()?;
+        let forbids = cache_control.is_some_and(|cc| {
+            cc.split(',').any(|d| {
+                let d = d.trim().to_ascii_lowercase();
+                d == "no-store" || d == "no-cache" || d == "private" || d.starts_with("max-age") || d.starts_with("s-maxage")
+            })
+        });
+        let cached_type = !default.static_types_only || is_static_type(path);
+        (!forbids && cached_type).then_some(default.ttl)
     }
 
     /// Moves the edge's clock forward.
@@ -58,7 +100,7 @@ impl EdgeCache {
         if !self.is_enabled() {
             return;
         }
-        let Some(ttl) = shared_ttl(cache_control) else {
+        let Some(ttl) = self.ttl_for(path, cache_control) else {
             return;
         };
         let stored_at = self.clock.load(Ordering::SeqCst);
@@ -74,6 +116,20 @@ impl EdgeCache {
                 },
             );
     }
+}
+
+/// Whether Cloudflare's default cache list has this path's extension (scripts, styles, images,
+/// fonts, media, archives; not HTML, JSON or `.mjs`):
+/// https://developers.cloudflare.com/cache/concepts/default-cache-behavior/
+fn is_static_type(path: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "js", "css", "png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "svgz", "ico", "bmp",
+        "tif", "tiff", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4", "webm", "ogg",
+        "flac", "avi", "mkv", "pdf", "zip", "gz", "tar", "7z", "rar", "wasm", "csv", "txt",
+    ];
+    let name = path.rsplit('/').next().unwrap_or("");
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
 /// Seconds a shared cache may keep a response: `s-maxage`, else `max-age`; `None` for
@@ -114,6 +170,23 @@ mod tests {
         assert_eq!(shared_ttl(Some("max-age=0")), None);
         assert_eq!(shared_ttl(Some("private, max-age=600")), None);
         assert_eq!(shared_ttl(None), None);
+    }
+
+    #[test]
+    fn a_cdn_default_applies_only_without_a_lifetime() {
+        let edge = EdgeCache::default();
+        assert_eq!(edge.ttl_for("/sw.js", None), None);
+        edge.set_default(Some(CdnDefault {
+            name: "Cloudflare",
+            ttl: 7200,
+            static_types_only: true,
+            source: "",
+        }));
+        assert_eq!(edge.ttl_for("/sw.js", None), Some(7200));
+        assert_eq!(edge.ttl_for("/", None), None);
+        assert_eq!(edge.ttl_for("/sw.js", Some("no-cache")), None);
+        assert_eq!(edge.ttl_for("/sw.js", Some("public, max-age=0, must-revalidate")), None);
+        assert_eq!(edge.ttl_for("/sw.js", Some("max-age=60")), Some(60));
     }
 
     #[test]

@@ -37,6 +37,19 @@ pub enum ServerError {
         /// The spec's `service_worker`.
         path: String,
     },
+    /// A host config file (`_headers`, `firebase.json`, …) or a spec redirect is invalid.
+    #[error(transparent)]
+    HostFile(#[from] super::host::HostFileError),
+    /// With the host's routing, the start page is not answered with a page.
+    #[error("deploy `{deploy}`: the host does not answer the start page `{start}` with a page (it answers {answer}); fix `start:` or the host's routing")]
+    StartNotServed {
+        /// The deploy.
+        deploy: String,
+        /// The spec's `start`.
+        start: String,
+        /// What the router answered.
+        answer: String,
+    },
     /// A wait on the request log ran out of time.
     #[error("timed out after {:.1}s waiting for {what}", after.as_secs_f64())]
     Timeout {

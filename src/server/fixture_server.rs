@@ -17,6 +17,7 @@ use crate::spec::HeaderRule;
 
 use super::deploy_set::{DeployFiles, DeploySet};
 use super::edge_cache::EdgeCache;
+use super::host::{preset_facts, Routed};
 use super::error::ServerError;
 use super::request_log::{RequestLog, RequestRecord};
 use super::runtime_hooks::RuntimeHooks;
@@ -88,12 +89,14 @@ impl FixtureServer {
             .first()
             .cloned()
             .ok_or_else(|| ServerError::UnknownDeploy("(none)".into()))?;
+        let edge = EdgeCache::default();
+        edge.set_default(super::host::cdn_default(deploys.cdn));
         let shared = Arc::new(Shared {
             deploys,
             active: RwLock::new(first),
             rules,
             log: Arc::new(RequestLog::default()),
-            edge: EdgeCache::default(),
+            edge,
             hooks: Arc::default(),
         });
         let app = Router::new().fallback(serve).with_state(shared.clone());
@@ -275,9 +278,15 @@ async fn serve(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         content_type: header_text(header::CONTENT_TYPE),
         cache_control,
         edge_hit,
+        rules: header_text(HeaderName::from_static(RULE_HEADER)),
     });
     response
 }
+
+/// The response header that names the rules behind a response (`Cache-Control from
+/// _headers:3; rewrite by spa_fallback `/index.html``), so the timeline shows which rule or
+/// preset produced what a request got.
+pub const RULE_HEADER: &str = "x-swgate-rule";
 
 fn respond(
     shared: &Shared,
@@ -286,16 +295,40 @@ fn respond(
     path: &str,
     headers: &HeaderMap,
 ) -> Response {
+    let facts = preset_facts(deploy.host.preset());
+    let accepts_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let mut rules: Vec<String> = Vec::new();
     let mut response = if method != Method::GET && method != Method::HEAD {
         plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
     } else {
-        match deploy.lookup(path) {
-            None => plain(StatusCode::NOT_FOUND, "not found\n"),
-            Some(file) => {
-                let not_modified = headers
-                    .get(header::IF_NONE_MATCH)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.split(',').any(|t| t.trim() == file.etag));
+        match deploy.route(path, accepts_html) {
+            Routed::NotFound => plain(StatusCode::NOT_FOUND, "not found\n"),
+            Routed::Redirect {
+                status,
+                location,
+                via,
+            } => {
+                rules.push(format!("{status} by {via}"));
+                Response::builder()
+                    .status(status)
+                    .header(header::LOCATION, location)
+                    .body(Body::empty())
+                    .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "bad redirect\n"))
+            }
+            Routed::File { key, status, via } => {
+                if let Some(via) = via {
+                    rules.push(format!("{status} {key} by {via}"));
+                }
+                let file = &deploy.files[&key];
+                let not_modified = facts.etag
+                    && status == 200
+                    && headers
+                        .get(header::IF_NONE_MATCH)
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v.split(',').any(|t| t.trim() == file.etag));
                 let mut r = if not_modified {
                     Response::builder()
                         .status(StatusCode::NOT_MODIFIED)
@@ -307,32 +340,56 @@ fn respond(
                         Body::from(file.bytes.clone())
                     };
                     Response::builder()
-                        .status(StatusCode::OK)
+                        .status(status)
                         .header(header::CONTENT_TYPE, &file.content_type)
                         .header(header::CONTENT_LENGTH, file.bytes.len())
                         .body(body)
                 }
                 .expect("static response parts are valid");
                 let h = r.headers_mut();
-                if let Ok(v) = HeaderValue::try_from(&file.etag) {
-                    h.insert(header::ETAG, v);
+                if facts.etag {
+                    if let Ok(v) = HeaderValue::try_from(&file.etag) {
+                        h.insert(header::ETAG, v);
+                    }
                 }
-                let modified = std::time::SystemTime::now()
-                    .checked_sub(shared.deploys.last_modified_age)
-                    .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
-                if let Ok(v) = HeaderValue::try_from(httpdate::fmt_http_date(modified)) {
-                    h.insert(header::LAST_MODIFIED, v);
+                if facts.last_modified {
+                    let modified = std::time::SystemTime::now()
+                        .checked_sub(shared.deploys.last_modified_age)
+                        .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+                    if let Ok(v) = HeaderValue::try_from(httpdate::fmt_http_date(modified)) {
+                        h.insert(header::LAST_MODIFIED, v);
+                    }
                 }
                 r
             }
         }
     };
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        for (name, value, origin) in deploy.host.headers(path, &content_type) {
+            if let (Ok(n), Ok(v)) = (HeaderName::try_from(&name), HeaderValue::try_from(&value)) {
+                response.headers_mut().insert(n, v);
+                rules.push(format!("{name} from {origin}"));
+            }
+        }
+    }
     for rule in &shared.rules {
         let for_this_deploy = rule.deploy.as_ref().is_none_or(|d| *d == deploy.name);
         if for_this_deploy && rule.glob.is_match(path) {
             for (name, value) in &rule.set {
                 response.headers_mut().insert(name.clone(), value.clone());
+                rules.push(format!("{name} from the spec's `headers:`"));
             }
+        }
+    }
+    if !rules.is_empty() {
+        if let Ok(v) = HeaderValue::try_from(rules.join("; ")) {
+            response.headers_mut().insert(RULE_HEADER, v);
         }
     }
     response
@@ -374,6 +431,8 @@ mod tests {
                 deploy: None,
             }],
             last_modified_age: crate::spec::DEFAULT_LAST_MODIFIED_AGE,
+            host: Default::default(),
+            routing: Default::default(),
             checks: vec![],
         }
     }

@@ -5,13 +5,15 @@ mod deploy_set;
 mod edge_cache;
 mod error;
 mod fixture_server;
+mod host;
 mod request_log;
 mod runtime_hooks;
 
 pub use deploy_set::{DeployFiles, DeploySet};
-pub use edge_cache::{shared_ttl, EdgeCache};
+pub use edge_cache::{shared_ttl, CdnDefault, EdgeCache};
 pub use error::ServerError;
 pub use fixture_server::FixtureServer;
+pub use host::{cdn_default, preset_facts, HostFileError, HostRules, Origin, PresetFacts, Routed};
 pub use request_log::{RequestLog, RequestRecord};
 pub use runtime_hooks::{
     HeldRequest, HoldEnd, HoldRule, RuntimeHooks, Stall, UrlPattern, UserFrom, SESSION_COOKIE,

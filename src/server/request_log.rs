@@ -30,6 +30,8 @@ pub struct RequestRecord {
     pub cache_control: Option<String>,
     /// Whether the edge cache answered (with the deploy it had cached) instead of the origin.
     pub edge_hit: bool,
+    /// The host rules and preset defaults behind the response (what `x-swgate-rule` says).
+    pub rules: Option<String>,
 }
 
 impl RequestRecord {
@@ -168,6 +170,7 @@ mod tests {
             content_type: None,
             cache_control: None,
             edge_hit: false,
+            rules: None,
         }
     }
 

@@ -422,6 +422,8 @@ mod tests {
             version_marker: None,
             headers: vec![],
             last_modified_age: crate::spec::DEFAULT_LAST_MODIFIED_AGE,
+            host: Default::default(),
+            routing: Default::default(),
             checks: vec![],
         };
         let deploys = Arc::new(DeploySet::load(&spec).unwrap());

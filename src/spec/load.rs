@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use super::error::SpecError;
 use std::sync::Arc;
 
+use super::host::{Host, Redirect, Routing};
 use super::plan::{CheckEntry, CheckSet, Deploy, HeaderRule, Location, Spec, VersionMarker};
 use super::raw::{self, RawSpec, RawVersionMarker};
 use super::url::files_for_url_path;
@@ -72,8 +73,65 @@ pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecEr
             dir: d.dir,
         })
         .collect();
-    let service_worker = raw.service_worker.0;
-    let start = raw.start.0;
+    let mut routing = Routing {
+        base: raw.base.map_or_else(|| "/".to_string(), |b| b.0),
+        spa_fallback: raw.spa_fallback.map(|f| f.0),
+        redirects: Vec::new(),
+    };
+    let service_worker = raw
+        .service_worker
+        .map_or_else(|| format!("{}sw.js", routing.base), |p| p.0);
+    let start = raw.start.map_or_else(|| routing.base.clone(), |p| p.0);
+    let host = raw.host.map_or_else(Host::default, |h| Host {
+        preset: h.preset,
+        cdn: h.cdn,
+        config: h.config,
+    });
+    for c in &host.config {
+        if let Some(name) = &c.deploy {
+            if !deploys.iter().any(|d| &d.name == name) {
+                return Err(invalid(
+                    locate_top_key(source, "host"),
+                    format!("host: `config` names deploy `{name}`, which this spec does not have"),
+                ));
+            }
+        }
+    }
+    if let Some(preset) = host.preset.config_file_name() {
+        if host.config.is_empty() {
+            return Err(invalid(
+                locate_top_key(source, "host"),
+                format!(
+                    "host `{}` reads its routing and headers from `{preset}`: name it with `host: {{ preset: {}, config: path/to/{preset} }}`",
+                    host.preset.name(),
+                    host.preset.name()
+                ),
+            ));
+        }
+    }
+    for (i, r) in raw.redirects.into_iter().enumerate() {
+        if let Some(name) = &r.deploy {
+            if !deploys.iter().any(|d| &d.name == name) {
+                return Err(invalid(
+                    locate_top_key(source, "redirects"),
+                    format!("redirects: `deploy: {name}` names no deploy of this spec"),
+                ));
+            }
+        }
+        let line = locate_list_items(source, "redirects").get(i).map_or(0, |(l, _)| *l);
+        routing.redirects.push(Redirect {
+            from: r.from.0,
+            to: r.to,
+            status: r.status.0,
+            deploy: r.deploy,
+            line,
+        });
+    }
+    // With host routing (a fallback, rewrites in the host's files) the start page need not be a
+    // file: the fixture server checks it against the routing when it loads the deploys.
+    let routed = routing.spa_fallback.is_some()
+        || host.preset.reads_build_files()
+        || host.preset.config_file_name().is_some();
     // Every deploy needs the start page. Only the first (what the returning user installed)
     // must have the worker script: a later deploy without it is a real scenario ("we deleted
     // the service worker"), and a wrong `service_worker` path is still caught on the first.
@@ -85,7 +143,19 @@ pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecEr
             if i > 0 && key == "service_worker" {
                 continue;
             }
-            let candidates: Vec<PathBuf> = files_for_url_path(url_path)
+            if routed && key == "start" {
+                continue;
+            }
+            let Some(in_build) = routing.strip_base(url_path) else {
+                return Err(invalid(
+                    locate_top_key(source, key).or_else(|| locate_top_key(source, "base")),
+                    format!(
+                        "{what} `{url_path}` is outside `base: {}`: the app is served only under it",
+                        routing.base
+                    ),
+                ));
+            };
+            let candidates: Vec<PathBuf> = files_for_url_path(&in_build)
                 .iter()
                 .map(|f| deploy.dir.join(f.trim_start_matches('/')))
                 .collect();
@@ -144,6 +214,8 @@ pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecEr
         last_modified_age: raw
             .last_modified_age
             .map_or(super::visits::DEFAULT_LAST_MODIFIED_AGE, |a| a.0),
+        host,
+        routing,
         checks: Vec::new(),
     };
     // Each check resolves its deploy references once, against the spec it belongs to, before

@@ -5,6 +5,7 @@
 //! the runner uses, which keep plain [`Location`]s and no YAML types.
 
 mod error;
+mod host;
 mod load;
 mod params;
 mod plan;
@@ -15,6 +16,7 @@ mod url;
 mod visits;
 
 pub use error::SpecError;
+pub use host::{Cdn, Host, HostConfigFile, HostPreset, Redirect, Routing, SpaFallback};
 pub use load::{discover_spec_files, load_spec, parse_spec};
 pub use params::{
     positive, positive_seconds, resolve_first, resolve_transition, url_path, url_paths, DeployRef,

@@ -44,6 +44,10 @@ pub struct Spec {
     pub headers: Vec<HeaderRule>,
     /// How old the fixture server says every file is (`Last-Modified`).
     pub last_modified_age: std::time::Duration,
+    /// The host whose headers and routing the fixture server copies, and the CDN in front.
+    pub host: super::Host,
+    /// Spec-level routing: base path, SPA fallback, redirects.
+    pub routing: super::Routing,
     /// The checks, in spec order; each runs as its own isolated scenario.
     pub checks: Vec<CheckEntry>,
 }

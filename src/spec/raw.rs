@@ -33,6 +33,19 @@ pub(super) fn with_base_dir<T>(dir: &Path, f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// A file named in the spec (a host config file), resolved against the spec's directory.
+pub(super) fn resolve_existing_file(raw: &str) -> Result<PathBuf, String> {
+    let path = resolve(raw);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "file `{raw}` does not exist (resolved to {})",
+            path.display()
+        ))
+    }
+}
+
 fn resolve(path: &str) -> PathBuf {
     let base = BASE_DIR.with(|b| b.borrow().clone()).unwrap_or_default();
     let joined = base.join(path);
@@ -62,7 +75,7 @@ fn normalize(path: &Path) -> PathBuf {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping with `deploys` and `checks` (and optionally `name`, `start`, `service_worker`, `version_marker`, `headers`, `last_modified_age`)"
+    expecting = "a mapping with `deploys` and `checks` (and optionally `name`, `start`, `service_worker`, `version_marker`, `headers`, `last_modified_age`, `host`, `spa_fallback`, `redirects`, `base`)"
 )]
 #[schemars(
     title = "swgate spec",
@@ -76,12 +89,11 @@ pub(super) struct RawSpec<C> {
     /// Build directories in deploy order, relative to the spec file: the first is what a
     /// returning user installed (N), the next is N+1.
     pub(super) deploys: RawDeploys,
-    /// URL path of the page a user opens.
-    #[serde(default = "default_start")]
-    pub(super) start: UrlPath,
-    /// URL path of the service-worker script the page registers.
-    #[serde(default = "default_service_worker")]
-    pub(super) service_worker: UrlPath,
+    /// URL path of the page a user opens (default: `/`, or `base`).
+    pub(super) start: Option<UrlPath>,
+    /// URL path of the service-worker script the page registers (default: `/sw.js` under
+    /// `base`).
+    pub(super) service_worker: Option<UrlPath>,
     /// How to tell which deploy a page shows, when comparing its bytes with the deploys is not
     /// wanted.
     pub(super) version_marker: Option<RawVersionMarker>,
@@ -93,19 +105,24 @@ pub(super) struct RawSpec<C> {
     /// `Cache-Control` as fresh for 10 % of this age, so it decides what a user who opens a new
     /// tab gets from the HTTP cache.
     pub(super) last_modified_age: Option<RawAge>,
+    /// Where the app is hosted: a preset (`static`, the default; `bare`, `netlify`, `vercel`,
+    /// `cloudflare-pages`, `firebase`, `github-pages`) whose default headers and routing the
+    /// fixture server copies, or `{ preset, cdn, config }` with the CDN in front and the
+    /// host's config file (`firebase.json`, `vercel.json`).
+    pub(super) host: Option<super::host::RawHost>,
+    /// The file unknown paths answer with, as an SPA host is configured (e.g. `/index.html`).
+    pub(super) spa_fallback: Option<super::host::RawSpaFallback>,
+    /// Redirects the host answers, per deploy if wanted, e.g. `{ from: /old, to: /new }`.
+    #[serde(default)]
+    pub(super) redirects: Vec<super::host::RawRedirect>,
+    /// The path prefix the app is served under (e.g. `/app/`); `start` and `service_worker`
+    /// default to paths under it.
+    pub(super) base: Option<super::host::RawBase>,
     /// The checks to run, each in its own fresh browser profile: a check name, or a one-key
     /// mapping of check name to its parameters.
     #[serde(deserialize_with = "non_empty_checks")]
     #[schemars(length(min = 1))]
     pub(super) checks: Vec<C>,
-}
-
-fn default_start() -> UrlPath {
-    UrlPath("/".into())
-}
-
-fn default_service_worker() -> UrlPath {
-    UrlPath("/sw.js".into())
 }
 
 fn non_empty_checks<'de, D: Deserializer<'de>, C: Deserialize<'de>>(
@@ -136,7 +153,7 @@ fn non_empty_checks<'de, D: Deserializer<'de>, C: Deserialize<'de>>(
 /// Deserializes a string and validates it *inside* the visitor: serde_yaml pins an error to
 /// the scalar only while that scalar is being visited; raised after `String::deserialize`
 /// returns, it would point at the enclosing mapping instead.
-fn validated_str<'de, D: Deserializer<'de>, T>(
+pub(super) fn validated_str<'de, D: Deserializer<'de>, T>(
     d: D,
     expecting: &'static str,
     check: impl FnOnce(&str) -> Result<T, String>,

@@ -50,11 +50,12 @@ fn a_kill_switch_undone_by_cached_html_fails() {
         "navigate: the kill switch did not reach an existing client: after 3 navigations with \
          `kill` deployed, registrations: 1 per CDP, 1 per the page; no caches; page shows v1 \
          (document from http cache, worker kill controls the page); v1's page came back from the \
-         HTTP cache and registers the worker again: / was served without Cache-Control (no \
-         `headers:` rule sets one; nginx, Apache and S3 send none by default) and with a \
-         Last-Modified 1w old (`last_modified_age`), so Chromium treats it as fresh for 16.8 h \
-         (10 % of its age); serve HTML with `Cache-Control: no-cache`, or fetch navigations in \
-         the worker with `cache: 'no-cache'` | reload: passes",
+         HTTP cache and registers the worker again: / was served without Cache-Control (host \
+         preset `static`: nginx, Apache and S3 send none by default; no `headers:` rule sets \
+         one) and with a Last-Modified 1w old (`last_modified_age`), so Chromium treats it as \
+         fresh for 16.8 h (10 % of its age); serve HTML with `Cache-Control: no-cache` (for /: \
+         in the server's config, or the spec's `headers:`), or fetch navigations in the worker \
+         with `cache: 'no-cache'` | reload: passes",
     );
 }
 

@@ -35,11 +35,12 @@ fn new_tab_and_navigate_take_the_http_cache_reload_revalidates() {
         "",
         "  - navigation-network-path:\n      visits: [navigate, new-tab, reload]\n",
     )]);
-    let cause = "/ was served without Cache-Control (no `headers:` rule sets one; nginx, Apache \
-                 and S3 send none by default) and with a Last-Modified 1w old \
-                 (`last_modified_age`), so Chromium treats it as fresh for 16.8 h (10 % of its \
-                 age); serve HTML with `Cache-Control: no-cache`, or fetch navigations in the \
-                 worker with `cache: 'no-cache'`";
+    let cause = "/ was served without Cache-Control (host preset `static`: nginx, Apache and \
+                 S3 send none by default; no `headers:` rule sets one) and with a Last-Modified \
+                 1w old (`last_modified_age`), so Chromium treats it as fresh for 16.8 h (10 % \
+                 of its age); serve HTML with `Cache-Control: no-cache` (for /: in the server's \
+                 config, or the spec's `headers:`), or fetch navigations in the worker with \
+                 `cache: 'no-cache'`";
     assert_verdict(
         &s,
         "navigation-network-path",

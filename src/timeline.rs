@@ -149,6 +149,10 @@ pub enum TimelineEvent {
         cache_name: Option<String>,
         /// The network error, for a failed request.
         failed: Option<String>,
+        /// Response headers that decide caching and routing, and `x-swgate-rule` (which host
+        /// rule or preset produced them), when a response arrived.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        headers: std::collections::BTreeMap<String, String>,
     },
     /// A console error, uncaught exception or worker error.
     Console {
@@ -597,6 +601,7 @@ mod tests {
                 source: Some(ResponseSource::ServiceWorkerCache),
                 cache_name: Some("shell-v1".into()),
                 failed: None,
+                headers: Default::default(),
             },
         );
         assert_eq!(

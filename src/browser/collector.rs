@@ -253,6 +253,7 @@ impl Sinks {
             source: r.source_kind,
             cache_name: r.cache_name.clone(),
             failed: r.failed.clone(),
+            headers: r.headers.iter().cloned().collect(),
         });
     }
 

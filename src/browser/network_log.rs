@@ -31,13 +31,45 @@ pub struct NetworkRequest {
     pub failed: Option<String>,
     /// Whether the body has been received completely (or the request failed).
     pub done: bool,
+    /// The response headers that decide caching and routing ([`EVIDENCE_HEADERS`]), lower-case
+    /// names, in that order.
+    pub headers: Vec<(String, String)>,
 }
+
+/// Response headers kept as evidence: what decides how long a response is reused and where a
+/// request was routed, and `x-swgate-rule`, the fixture server's note of which host rule or
+/// preset produced the response.
+pub const EVIDENCE_HEADERS: &[&str] = &[
+    "cache-control",
+    "expires",
+    "etag",
+    "last-modified",
+    "vary",
+    "location",
+    "content-type",
+    "x-swgate-rule",
+];
 
 /// Requests in the order they were sent.
 #[derive(Debug, Clone, Default)]
 pub struct NetworkLog {
     /// Every request seen, oldest first.
     pub requests: Vec<NetworkRequest>,
+}
+
+/// The [`EVIDENCE_HEADERS`] of a CDP header object (names in any case).
+fn evidence_headers(headers: &serde_json::Value) -> Vec<(String, String)> {
+    let Some(map) = headers.as_object() else {
+        return Vec::new();
+    };
+    EVIDENCE_HEADERS
+        .iter()
+        .filter_map(|want| {
+            map.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(want))
+                .and_then(|(_, v)| Some(((*want).to_string(), v.as_str()?.to_string())))
+        })
+        .collect()
 }
 
 impl NetworkRequest {
@@ -78,6 +110,7 @@ impl NetworkLog {
             cache_name: None,
             failed: None,
             done: false,
+            headers: Vec::new(),
         });
     }
 
@@ -97,6 +130,7 @@ impl NetworkLog {
                 cache_name: None,
                 failed: None,
                 done: false,
+                headers: Vec::new(),
             });
         }
         let entry = self.entry(e.request_id.inner()).expect("inserted above");
@@ -104,6 +138,7 @@ impl NetworkLog {
         entry.status = Some(r.status);
         entry.source_kind = Some(kind);
         entry.cache_name = cache_name;
+        entry.headers = evidence_headers(r.headers.inner());
     }
 
     pub(crate) fn finished(&mut self, e: &EventLoadingFinished) {

@@ -131,6 +131,9 @@ pub struct Observation {
     pub kind: VisitKind,
     /// When the last page came from the browser's HTTP cache: what made it fresh.
     pub http_cache: Option<HttpCacheCause>,
+    /// Requests for files the kill deploy does not have that the host answered 200 anyway (an
+    /// SPA fallback or rewrite): `/ngsw.json answered 200 with /index.html by spa_fallback …`.
+    pub fallbacks: Vec<String>,
 }
 
 impl Check for KillSwitch {
@@ -266,6 +269,7 @@ impl Check for KillSwitch {
             .last()
             .filter(|n| n.document_source == "http cache")
             .map(|_| s.http_cache_cause(&s.spec().start, true));
+        let fallbacks = host_fallbacks(s, &kill);
         Ok(Observation {
             from,
             kill,
@@ -274,6 +278,7 @@ impl Check for KillSwitch {
             last_update,
             kind: s.visit_kind(),
             http_cache,
+            fallbacks,
         })
     }
 
@@ -338,7 +343,16 @@ impl Check for KillSwitch {
         } else {
             ""
         };
-        let why = format!("{restored}{cached_page}{own_page}{why}");
+        let fallback = if o.fallbacks.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; the host answered files `{}` does not have with a page instead of 404 ({}): a worker that unregisters when its manifest is missing (Angular's `ngsw.json` kill switch) never sees the 404; limit the fallback to navigations (`spa_fallback: {{ to: /index.html, html_only: true }}`, or exclude the file from the host's rewrite)",
+                o.kill,
+                o.fallbacks.join("; ")
+            )
+        };
+        let why = format!("{restored}{cached_page}{own_page}{fallback}{why}");
         Judgement::Fail(format!(
             "the kill switch did not reach an existing client: after {} {} with `{}` deployed, {}{why}",
             o.seen.len(),
@@ -347,6 +361,33 @@ impl Check for KillSwitch {
             last.evidence()
         ))
     }
+}
+
+/// What the host answered with a fallback or rewrite while `kill` was served, for paths that
+/// are not files of `kill`: each once, in request order.
+fn host_fallbacks(s: &Scenario, kill: &str) -> Vec<String> {
+    let Ok(files) = s.server().deploys().get(kill) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for r in s.server().log().snapshot() {
+        if r.deploy != kill || r.status != 200 || files.lookup(&r.path).is_some() {
+            continue;
+        }
+        let Some(rule) = r
+            .rules
+            .as_deref()
+            .and_then(|rules| rules.split("; ").find(|x| x.starts_with("200 ")))
+        else {
+            continue;
+        };
+        let path = crate::spec::strip_query(&r.path);
+        let line = format!("{path} answered {}", rule.replacen("200 ", "200 with ", 1));
+        if !out.contains(&line) {
+            out.push(line);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -391,6 +432,7 @@ mod tests {
             last_update,
             kind: VisitKind::Navigate,
             http_cache: None,
+            fallbacks: vec![],
         }
     }
 

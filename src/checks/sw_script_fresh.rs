@@ -90,6 +90,8 @@ pub struct Observation {
     pub update_seen: bool,
     /// The CDN whose defaults the edge followed (`host.cdn`), with its default TTL.
     pub cdn: Option<(String, u64)>,
+    /// Where the host takes headers (the preset's advice).
+    pub headers_advice: &'static str,
 }
 
 impl Check for SwScriptFresh {
@@ -211,6 +213,7 @@ impl Check for SwScriptFresh {
             scripts,
             update_seen,
             cdn,
+            headers_advice: crate::server::preset_facts(s.spec().host.preset).headers_advice,
         })
     }
 
@@ -223,14 +226,16 @@ impl Check for SwScriptFresh {
         }
         let describe = |x: &ScriptServed| {
             let cc = x.cache_control.as_deref().unwrap_or("no Cache-Control");
-            let lifetime = match (x.edge_ttl, shared_ttl(x.cache_control.as_deref())) {
+            let edge_ttl = x.edge_ttl.filter(|_| x.answered_by != "browser cache");
+            let lifetime = match (edge_ttl, shared_ttl(x.cache_control.as_deref())) {
                 (Some(ttl), Some(_)) => format!(", cacheable for {}", human_duration(ttl)),
                 (Some(ttl), None) => format!(
                     ", which {} keeps for its default {}",
                     o.cdn.as_ref().map_or("the CDN", |c| c.0.as_str()),
                     human_duration(ttl)
                 ),
-                (None, _) => String::new(),
+                (None, Some(ttl)) => format!(", cacheable for {}", human_duration(ttl)),
+                (None, None) => String::new(),
             };
             let what = match (&x.deploy, x.answered_by) {
                 (_, "browser cache") => format!("{}'s copy from the browser's HTTP cache", o.from),
@@ -263,10 +268,11 @@ impl Check for SwScriptFresh {
                 .map(|x| x.path.as_str())
                 .collect();
             Judgement::Fail(format!(
-                "users {place} keep {}'s worker after {} is deployed: the next navigation's update check got stale {} and saw nothing new; {evidence}; serve worker scripts with `Cache-Control: no-cache`",
+                "users {place} keep {}'s worker after {} is deployed: the next navigation's update check got stale {} and saw nothing new; {evidence}; serve worker scripts with `Cache-Control: no-cache` ({})",
                 o.from,
                 o.to,
-                stale.join(", ")
+                stale.join(", "),
+                o.headers_advice
             ))
         }
     }
@@ -324,10 +330,11 @@ mod tests {
             ],
             update_seen: false,
             cdn: None,
+            headers_advice: "in the server's config, or the spec's `headers:`",
         };
         assert_eq!(
             SwScriptFresh::default().judge(&o),
-            Judgement::Fail("users behind a CDN keep v1's worker after v2 is deployed: the next navigation's update check got stale /sw.js, /sw-lib.js and saw nothing new; /sw.js got v1's bytes from the edge (max-age=86400, cacheable for 1d); /sw-lib.js got v1's bytes from the edge (max-age=86400, cacheable for 1d); serve worker scripts with `Cache-Control: no-cache`".into())
+            Judgement::Fail("users behind a CDN keep v1's worker after v2 is deployed: the next navigation's update check got stale /sw.js, /sw-lib.js and saw nothing new; /sw.js got v1's bytes from the edge (max-age=86400, cacheable for 1d); /sw-lib.js got v1's bytes from the edge (max-age=86400, cacheable for 1d); serve worker scripts with `Cache-Control: no-cache` (in the server's config, or the spec's `headers:`)".into())
         );
     }
 }

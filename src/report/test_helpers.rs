@@ -30,6 +30,7 @@ fn timeline(verdict: Verdict, message: &str) -> Vec<TimelineEntry> {
         source: Some(source),
         cache_name: cache.map(str::to_owned),
         failed: None,
+        headers: Default::default(),
     };
     let caches = |entries| TimelineEvent::Caches {
         caches: vec![CacheSnapshot {
@@ -92,6 +93,7 @@ fn timeline(verdict: Verdict, message: &str) -> Vec<TimelineEntry> {
                 source: None,
                 cache_name: None,
                 failed: Some("net::ERR_FAILED".into()),
+                headers: Default::default(),
             },
         ),
         at(

@@ -53,6 +53,15 @@ impl DeployFiles {
         })
     }
 
+    /// The file the host answers `url_path` with for a navigation (a fallback or rewrite
+    /// included), when it answers with one.
+    pub fn served(&self, url_path: &str) -> Option<&DeployFile> {
+        match self.route(url_path, true) {
+            Routed::File { key, .. } => self.files.get(&key),
+            _ => None,
+        }
+    }
+
     /// This deploy as deploy number `generation` of a run that redeploys the same build
     /// (`storage-stays-bounded`'s `mutate`): the worker script at `worker_path` gets a
     /// `// swgate deploy N` comment appended, so Chromium's byte check finds a new worker,
@@ -176,7 +185,7 @@ impl DeploySet {
     pub fn all_matching(&self, url_path: &str, bytes: &[u8]) -> Vec<&str> {
         self.deploys
             .iter()
-            .filter(|d| d.lookup(url_path).is_some_and(|f| f.bytes == bytes))
+            .filter(|d| d.served(url_path).is_some_and(|f| f.bytes == bytes))
             .map(|d| d.name.as_str())
             .collect()
     }

@@ -97,18 +97,6 @@ pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecEr
             }
         }
     }
-    if let Some(preset) = host.preset.config_file_name() {
-        if host.config.is_empty() {
-            return Err(invalid(
-                locate_top_key(source, "host"),
-                format!(
-                    "host `{}` reads its routing and headers from `{preset}`: name it with `host: {{ preset: {}, config: path/to/{preset} }}`",
-                    host.preset.name(),
-                    host.preset.name()
-                ),
-            ));
-        }
-    }
     for (i, r) in raw.redirects.into_iter().enumerate() {
         if let Some(name) = &r.deploy {
             if !deploys.iter().any(|d| &d.name == name) {
@@ -131,7 +119,7 @@ pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecEr
     // file: the fixture server checks it against the routing when it loads the deploys.
     let routed = routing.spa_fallback.is_some()
         || host.preset.reads_build_files()
-        || host.preset.config_file_name().is_some();
+        || !host.config.is_empty();
     // Every deploy needs the start page. Only the first (what the returning user installed)
     // must have the worker script: a later deploy without it is a real scenario ("we deleted
     // the service worker"), and a wrong `service_worker` path is still caught on the first.

@@ -130,7 +130,7 @@ pub fn preset_facts(preset: HostPreset) -> PresetFacts {
             cache_control: github_pages,
             serves_html_extension: true,
             custom_404: true,
-            headers_advice: "nowhere: GitHub Pages has no header config (move the host, or put a CDN in front)",
+            headers_advice: "GitHub Pages cannot set headers; put a CDN in front that can",
             source: "https://docs.github.com/en/pages/getting-started-with-github-pages/creating-a-custom-404-page-for-your-github-pages-site",
             ..base
         },

@@ -14,8 +14,8 @@ use crate::report::{
     baseline_section, github_annotations, read_json_report, stderr_color, write_html, write_json,
     write_junit, HumanReporter, Progress, Verbosity,
 };
-use crate::server::ServerError;
 use crate::runner::{compare, exit_code_for, run, Cancel, RunError, RunOptions, RunSummary};
+use crate::server::{DeploySet, ServerError};
 use crate::spec::{discover_spec_files, load_spec, Spec, SpecError};
 
 use super::args::{default_jobs, BrowserArgs, ReportArgs, RunArgs};
@@ -43,7 +43,35 @@ pub(super) fn load_specs(paths: &[PathBuf]) -> Result<Vec<Spec>, i32> {
         );
         return Err(exit_codes::USAGE_ERROR);
     }
-    Ok(specs.into_iter().filter_map(Result::ok).collect())
+    let specs: Vec<Spec> = specs.into_iter().filter_map(Result::ok).collect();
+    // The host's own files (`_headers`, `firebase.json`, …) and the start page's routing are
+    // input like the spec: check them before anything runs, with their file:line. The runner
+    // reads the deploys again; builds are read in milliseconds.
+    let host_errors: Vec<ServerError> = specs
+        .iter()
+        .filter_map(|s| match DeploySet::load(s) {
+            Err(e @ (ServerError::HostFile(_) | ServerError::StartNotServed { .. })) => Some(e),
+            _ => None,
+        })
+        .collect();
+    if !host_errors.is_empty() {
+        // Paths as the user would type them: relative to where swgate runs.
+        let cwd = std::env::current_dir()
+            .map(|d| format!("{}/", d.display()))
+            .unwrap_or_default();
+        for e in &host_errors {
+            let text = e.to_string();
+            let text = if cwd.len() > 1 { text.replace(&cwd, "") } else { text };
+            eprintln!("error: {text}");
+        }
+        eprintln!(
+            "{} host error{}; nothing was run",
+            host_errors.len(),
+            if host_errors.len() == 1 { "" } else { "s" }
+        );
+        return Err(exit_codes::USAGE_ERROR);
+    }
+    Ok(specs)
 }
 
 /// Run options from the browser arguments (one job, no partition); `Err` holds the exit code.

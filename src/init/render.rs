@@ -111,7 +111,11 @@ pub fn render(plan: &InitPlan, spec_dir: &Path) -> String {
         );
     }
     if let Some(host) = &plan.host {
-        let _ = writeln!(out, "# Host: found {}; the fixture server applies its headers and routing.", host.found);
+        let _ = writeln!(
+            out,
+            "# Host: found {}; the fixture server applies its headers and routing.",
+            host.found
+        );
         match &host.config {
             Some(config) => {
                 let _ = writeln!(out, "host:");

@@ -154,7 +154,10 @@ impl DeploySet {
                 };
                 // With host routing the spec loader could not tell whether the start page is
                 // served (a deep link answered by a fallback): ask the router.
-                if !matches!(deploy.route(&spec.start, true), Routed::File { status: 200, .. }) {
+                if !matches!(
+                    deploy.route(&spec.start, true),
+                    Routed::File { status: 200, .. }
+                ) {
                     return Err(ServerError::StartNotServed {
                         deploy: d.name.clone(),
                         start: spec.start.clone(),

@@ -69,7 +69,11 @@ impl EdgeCache {
         let forbids = cache_control.is_some_and(|cc| {
             cc.split(',').any(|d| {
                 let d = d.trim().to_ascii_lowercase();
-                d == "no-store" || d == "no-cache" || d == "private" || d.starts_with("max-age") || d.starts_with("s-maxage")
+                d == "no-store"
+                    || d == "no-cache"
+                    || d == "private"
+                    || d.starts_with("max-age")
+                    || d.starts_with("s-maxage")
             })
         });
         let cached_type = !default.static_types_only || is_static_type(path);
@@ -124,8 +128,8 @@ impl EdgeCache {
 fn is_static_type(path: &str) -> bool {
     const EXTENSIONS: &[&str] = &[
         "js", "css", "png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "svgz", "ico", "bmp",
-        "tif", "tiff", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4", "webm", "ogg",
-        "flac", "avi", "mkv", "pdf", "zip", "gz", "tar", "7z", "rar", "wasm", "csv", "txt",
+        "tif", "tiff", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4", "webm", "ogg", "flac",
+        "avi", "mkv", "pdf", "zip", "gz", "tar", "7z", "rar", "wasm", "csv", "txt",
     ];
     let name = path.rsplit('/').next().unwrap_or("");
     name.rsplit_once('.')
@@ -185,7 +189,10 @@ mod tests {
         assert_eq!(edge.ttl_for("/sw.js", None), Some(7200));
         assert_eq!(edge.ttl_for("/", None), None);
         assert_eq!(edge.ttl_for("/sw.js", Some("no-cache")), None);
-        assert_eq!(edge.ttl_for("/sw.js", Some("public, max-age=0, must-revalidate")), None);
+        assert_eq!(
+            edge.ttl_for("/sw.js", Some("public, max-age=0, must-revalidate")),
+            None
+        );
         assert_eq!(edge.ttl_for("/sw.js", Some("max-age=60")), Some(60));
     }
 

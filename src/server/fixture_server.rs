@@ -17,8 +17,8 @@ use crate::spec::HeaderRule;
 
 use super::deploy_set::{DeployFiles, DeploySet};
 use super::edge_cache::EdgeCache;
-use super::host::{preset_facts, Routed};
 use super::error::ServerError;
+use super::host::{preset_facts, Routed};
 use super::request_log::{RequestLog, RequestRecord};
 use super::runtime_hooks::RuntimeHooks;
 

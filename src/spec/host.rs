@@ -316,7 +316,9 @@ impl<'de> Deserialize<'de> for RawCdn {
         impl<'de> Visitor<'de> for CdnVisitor {
             type Value = RawCdn;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("`none`, `cloudfront`, `cloudflare`, `fastly` or `{ default_ttl: AGE }`")
+                f.write_str(
+                    "`none`, `cloudfront`, `cloudflare`, `fastly` or `{ default_ttl: AGE }`",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCdn, E> {
                 Ok(RawCdn(match v {
@@ -406,7 +408,9 @@ impl<'de> Deserialize<'de> for RawSpaFallback {
         impl<'de> Visitor<'de> for FallbackVisitor {
             type Value = RawSpaFallback;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a URL path such as `/index.html`, or `{ to: /index.html, html_only: true }`")
+                f.write_str(
+                    "a URL path such as `/index.html`, or `{ to: /index.html, html_only: true }`",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawSpaFallback, E> {
                 let to = UrlPath::deserialize(de::value::StrDeserializer::<E>::new(v))?;
@@ -480,7 +484,9 @@ impl<'de> Deserialize<'de> for RedirectFrom {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         super::raw::validated_str(d, "a URL path such as `/old` or `/old/*`", |raw| {
             if !raw.starts_with('/') || raw.contains(char::is_whitespace) {
-                return Err(format!("expected a URL path starting with `/`, found `{raw}`"));
+                return Err(format!(
+                    "expected a URL path starting with `/`, found `{raw}`"
+                ));
             }
             if raw.trim_end_matches('*').contains('*') {
                 return Err(format!(
@@ -512,9 +518,10 @@ impl<'de> Deserialize<'de> for RedirectStatus {
 
 /// Checks a base path (`/app/`): a leading and a trailing slash.
 pub(super) fn check_base(raw: &str) -> Result<String, String> {
-    if !raw.starts_with('/') || raw.contains(char::is_whitespace) || raw.contains(['?', '#', '*'])
-    {
-        return Err(format!("`base` must be a URL path such as `/app/`, found `{raw}`"));
+    if !raw.starts_with('/') || raw.contains(char::is_whitespace) || raw.contains(['?', '#', '*']) {
+        return Err(format!(
+            "`base` must be a URL path such as `/app/`, found `{raw}`"
+        ));
     }
     Ok(if raw.ends_with('/') {
         raw.to_string()

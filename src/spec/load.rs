@@ -106,7 +106,9 @@ pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecEr
                 ));
             }
         }
-        let line = locate_list_items(source, "redirects").get(i).map_or(0, |(l, _)| *l);
+        let line = locate_list_items(source, "redirects")
+            .get(i)
+            .map_or(0, |(l, _)| *l);
         routing.redirects.push(Redirect {
             from: r.from.0,
             to: r.to,

@@ -14,7 +14,7 @@ use std::path::Path;
 pub use presets::{cdn_default, preset_facts, PresetFacts};
 pub use rules::{HostFileError, Origin};
 
-use crate::spec::{strip_query, HostPreset, Spec, SpaFallback};
+use crate::spec::{strip_query, HostPreset, SpaFallback, Spec};
 
 use rules::{HostFile, Matcher, Part, RouteRule, Template};
 
@@ -170,7 +170,10 @@ impl HostRules {
                 continue;
             }
             let to = rule.to.expand(&captures);
-            let via = format!("{} (`{}` → `{}`)", rule.origin, rule.matcher.text, rule.to.text);
+            let via = format!(
+                "{} (`{}` → `{}`)",
+                rule.origin, rule.matcher.text, rule.to.text
+            );
             if (300..400).contains(&rule.status) {
                 return Routed::Redirect {
                     status: rule.status,
@@ -195,7 +198,11 @@ impl HostRules {
             if let Some(stem) = path.strip_suffix(".html") {
                 if file_at(path).is_some() {
                     let location = stem.strip_suffix("index").unwrap_or(stem).to_string();
-                    let location = if location.is_empty() { "/".into() } else { location };
+                    let location = if location.is_empty() {
+                        "/".into()
+                    } else {
+                        location
+                    };
                     return Routed::Redirect {
                         status: facts.clean_url_status,
                         location,
@@ -208,23 +215,23 @@ impl HostRules {
         // other.
         let last_has_ext = path.rsplit('/').next().is_some_and(|seg| seg.contains('.'));
         match self.file.trailing_slash {
-            Some(true) if !path.ends_with('/') && !last_has_ext => {
-                if file_at(&format!("{path}/")).is_some() {
-                    return Routed::Redirect {
-                        status: facts.clean_url_status,
-                        location: format!("{path}/"),
-                        via: "`trailingSlash: true`".into(),
-                    };
-                }
+            Some(true)
+                if !path.ends_with('/')
+                    && !last_has_ext
+                    && file_at(&format!("{path}/")).is_some() =>
+            {
+                return Routed::Redirect {
+                    status: facts.clean_url_status,
+                    location: format!("{path}/"),
+                    via: "`trailingSlash: true`".into(),
+                };
             }
-            Some(false) if path.len() > 1 && path.ends_with('/') => {
-                if file_at(path).is_some() {
-                    return Routed::Redirect {
-                        status: facts.clean_url_status,
-                        location: path.trim_end_matches('/').to_string(),
-                        via: "`trailingSlash: false`".into(),
-                    };
-                }
+            Some(false) if path.len() > 1 && path.ends_with('/') && file_at(path).is_some() => {
+                return Routed::Redirect {
+                    status: facts.clean_url_status,
+                    location: path.trim_end_matches('/').to_string(),
+                    via: "`trailingSlash: false`".into(),
+                };
             }
             _ => {}
         }
@@ -240,7 +247,10 @@ impl HostRules {
                 return Routed::File {
                     key,
                     status: 200,
-                    via: Some(format!("preset `{}` (`.html` extension)", self.preset.name())),
+                    via: Some(format!(
+                        "preset `{}` (`.html` extension)",
+                        self.preset.name()
+                    )),
                 };
             }
         }
@@ -313,7 +323,8 @@ impl HostRules {
 /// deploys (wrangler's `parseRedirects`). Say so rather than serve what Pages never would.
 fn refuse_cloudflare_loops(parsed: &HostFile) -> Result<(), HostFileError> {
     for rule in &parsed.routes {
-        if rule.status == 200 && !rule.to.text.contains(':') && rule.matcher.is_match(&rule.to.text) {
+        if rule.status == 200 && !rule.to.text.contains(':') && rule.matcher.is_match(&rule.to.text)
+        {
             let Origin::File { file, line, .. } = &rule.origin else {
                 continue;
             };
@@ -419,9 +430,15 @@ mod tests {
                 via: Some("spa_fallback `/index.html`".into())
             }
         );
-        assert!(matches!(rules.route("/sw.js", false, &exists), Routed::File { via: None, .. }));
+        assert!(matches!(
+            rules.route("/sw.js", false, &exists),
+            Routed::File { via: None, .. }
+        ));
         // `ngsw.json` gone from a kill deploy still answers the shell: the kill never fires.
-        assert!(matches!(rules.route("/ngsw.json", false, &exists), Routed::File { status: 200, .. }));
+        assert!(matches!(
+            rules.route("/ngsw.json", false, &exists),
+            Routed::File { status: 200, .. }
+        ));
         rules.spa_fallback.as_mut().unwrap().html_only = true;
         assert_eq!(rules.route("/ngsw.json", false, &exists), Routed::NotFound);
     }

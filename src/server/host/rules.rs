@@ -71,7 +71,8 @@ impl Matcher {
             (false, true) => format!("^{regex}"),
             (false, false) => format!("^{regex}$"),
         };
-        let regex = regex::Regex::new(&anchored).map_err(|e| format!("invalid pattern `{text}`: {e}"))?;
+        let regex =
+            regex::Regex::new(&anchored).map_err(|e| format!("invalid pattern `{text}`: {e}"))?;
         Ok(Matcher {
             regex,
             text: text.to_string(),
@@ -84,7 +85,10 @@ impl Matcher {
         let caps = self.regex.captures(path)?;
         let mut out = Vec::new();
         for (i, name) in self.regex.capture_names().enumerate().skip(1) {
-            let value = caps.get(i).map(|m| m.as_str().to_string()).unwrap_or_default();
+            let value = caps
+                .get(i)
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default();
             if let Some(name) = name {
                 out.push((name.to_string(), value.clone()));
             }
@@ -191,7 +195,8 @@ mod tests {
 
     #[test]
     fn captures_by_name_and_index_and_expands() {
-        let m = Matcher::from_regex(r"/blog/(?P<slug>[^/]+)/(?P<splat>.*)", "/blog/:slug/*").unwrap();
+        let m =
+            Matcher::from_regex(r"/blog/(?P<slug>[^/]+)/(?P<splat>.*)", "/blog/:slug/*").unwrap();
         let caps = m.captures("/blog/hello/a/b").unwrap();
         let t = Template {
             parts: vec![

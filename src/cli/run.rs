@@ -61,7 +61,11 @@ pub(super) fn load_specs(paths: &[PathBuf]) -> Result<Vec<Spec>, i32> {
             .unwrap_or_default();
         for e in &host_errors {
             let text = e.to_string();
-            let text = if cwd.len() > 1 { text.replace(&cwd, "") } else { text };
+            let text = if cwd.len() > 1 {
+                text.replace(&cwd, "")
+            } else {
+                text
+            };
             eprintln!("error: {text}");
         }
         eprintln!(

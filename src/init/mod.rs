@@ -445,6 +445,46 @@ mod tests {
         write(&build, Some(&out), true).unwrap();
     }
 
+    /// A host's config files name the host: `firebase.json` beside the build becomes
+    /// `host: { preset: firebase, config: ... }`, `_headers` in the build `host: netlify`, and
+    /// the written spec loads.
+    #[test]
+    fn host_config_files_set_the_host() {
+        let mut files = app("v1");
+        files.extend(app("v2"));
+        files.push((
+            "firebase.json".into(),
+            r#"{ "hosting": { "public": "v1" } }"#.into(),
+        ));
+        let dir = tree_of(files);
+        let plan = scan(&dir.path().join("v1")).unwrap();
+        let text = render(&plan, dir.path());
+        assert!(
+            text.contains("# Host: found ") && text.contains("firebase.json beside the build"),
+            "{text}"
+        );
+        assert!(
+            text.contains("host:\n  preset: firebase\n  config: firebase.json\n"),
+            "{text}"
+        );
+        let spec = dir.path().join("swgate.yaml");
+        std::fs::write(&spec, &text).unwrap();
+        let loaded = crate::spec::load_spec::<crate::checks::CheckConfig>(&spec)
+            .unwrap_or_else(|e| panic!("{}", e.render()));
+        assert_eq!(loaded.host.preset, crate::spec::HostPreset::Firebase);
+
+        let mut files = app("v1");
+        files.push((
+            "v1/_headers".into(),
+            "/*\n  Cache-Control: no-cache\n".into(),
+        ));
+        let dir = tree_of(files);
+        let plan = scan(&dir.path().join("v1")).unwrap();
+        let text = render(&plan, dir.path());
+        assert!(text.contains("\nhost: netlify\n"), "{text}");
+        assert!(text.contains("_headers in the build"), "{text}");
+    }
+
     #[test]
     fn name_heuristics() {
         for hashed in [

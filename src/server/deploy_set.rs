@@ -154,14 +154,21 @@ impl DeploySet {
                 };
                 // With host routing the spec loader could not tell whether the start page is
                 // served (a deep link answered by a fallback): ask the router.
-                if !matches!(
-                    deploy.route(&spec.start, true),
-                    Routed::File { status: 200, .. }
-                ) {
+                // A same-origin redirect is followed, as the browser would (a few hops).
+                let mut answer = deploy.route(&spec.start, true);
+                for _ in 0..5 {
+                    match &answer {
+                        Routed::Redirect { location, .. } if location.starts_with('/') => {
+                            answer = deploy.route(&location.clone(), true);
+                        }
+                        _ => break,
+                    }
+                }
+                if !matches!(answer, Routed::File { status: 200, .. }) {
                     return Err(ServerError::StartNotServed {
                         deploy: d.name.clone(),
                         start: spec.start.clone(),
-                        answer: deploy.route(&spec.start, true).to_string(),
+                        answer: answer.to_string(),
                     });
                 }
                 Ok(Arc::new(deploy))

@@ -6,6 +6,7 @@ mod browser_checks;
 mod ci_examples;
 mod cleanup;
 mod cli;
+mod hosting;
 mod init;
 mod npm_package;
 mod real_apps;

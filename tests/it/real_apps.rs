@@ -383,6 +383,24 @@ fn angulars_404_kill_switch_acts_on_its_own_update_check() {
     );
 }
 
+/// The same kill switch behind an SPA fallback (angular/angular#36439): the host answers the
+/// missing `ngsw.json` with `index.html` and 200, the worker never sees a 404 and stays, and
+/// the failure names the fallback and the fix.
+#[test]
+fn angulars_404_kill_switch_fails_behind_an_spa_fallback_and_says_why() {
+    real_corpus();
+    let s = run_specs(&["tests/real/specs/angular-ngsw-kill-spa.yaml"]);
+    let r = result(&s, "kill-switch");
+    assert_eq!(r.verdict, Verdict::Fail, "{}", r.message);
+    assert!(
+        r.message.contains(
+            "the host answered files `kill-404` does not have with a page instead of 404 (/ngsw.json answered 200 with /index.html by spa_fallback `/index.html`): a worker that unregisters when its manifest is missing (Angular's `ngsw.json` kill switch) never sees the 404"
+        ),
+        "{}",
+        r.message
+    );
+}
+
 /// serwist (the maintained next-pwa successor) built with `@serwist/vite` 9.5.12 without
 /// Next.js: its precache (`serwist-precache-v2-<scope>`) replaces entries on activation like
 /// Workbox's, and skipWaiting + clientsClaim bring v2 on the second reload.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use swgate::outcome::Verdict;
 
-use crate::util::{assert_message_has, assert_verdict, repo, result, run_specs};
+use crate::util::{assert_message_has, assert_verdict, copy_dir, repo, result, run_specs};
 
 /// Writes `name.yaml` into `dir` with `body` (absolute paths inside) and returns its path.
 fn write_spec(dir: &Path, name: &str, body: &str) -> String {
@@ -28,19 +28,6 @@ fn build_with(dir: &Path, name: &str, from: &Path, extra: &[(&str, &str)]) -> Pa
         std::fs::write(to.join(file), text).unwrap();
     }
     to
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// The kill switch of a worker-cached app whose page has no `Cache-Control` of its own, for a

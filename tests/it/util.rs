@@ -89,6 +89,20 @@ pub fn assert_message_has(summary: &RunSummary, check: &str, part: &str) {
     );
 }
 
+/// Copies a directory tree (a fixture build, a package) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// `swgate` as a subprocess, run from the repo root.
 pub fn swgate() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_swgate"));

@@ -3,7 +3,6 @@
 //! project, `npx swgate init` and `npx swgate run` work there as for a web developer. Nothing
 //! is published.
 
-use std::path::Path;
 use std::process::{Command, Output};
 
 use super::util::{chromium, copy_dir, node_and_npm, repo};

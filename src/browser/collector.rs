@@ -26,7 +26,7 @@ use futures::{FutureExt, StreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::network_log::{NetworkLog, NetworkRequest};
+use super::network_log::{NetworkLog, NetworkRequest, EVIDENCE_HEADERS};
 use super::page::{ConsoleEntry, DeployOfScript};
 use super::sw_state::{SwState, WorkerError};
 use crate::timeline::{Timeline, TimelineEvent};
@@ -253,7 +253,12 @@ impl Sinks {
             source: r.source_kind,
             cache_name: r.cache_name.clone(),
             failed: r.failed.clone(),
-            headers: r.headers.iter().cloned().collect(),
+            headers: r
+                .headers
+                .iter()
+                .filter(|(name, _)| EVIDENCE_HEADERS.contains(&name.as_str()))
+                .cloned()
+                .collect(),
         });
     }
 

@@ -31,8 +31,8 @@ pub struct NetworkRequest {
     pub failed: Option<String>,
     /// Whether the body has been received completely (or the request failed).
     pub done: bool,
-    /// The response headers that decide caching and routing ([`EVIDENCE_HEADERS`]), lower-case
-    /// names, in that order.
+    /// Every response header, names lower-case, sorted by name (the timeline keeps
+    /// [`EVIDENCE_HEADERS`]).
     pub headers: Vec<(String, String)>,
 }
 
@@ -57,19 +57,17 @@ pub struct NetworkLog {
     pub requests: Vec<NetworkRequest>,
 }
 
-/// The [`EVIDENCE_HEADERS`] of a CDP header object (names in any case).
-fn evidence_headers(headers: &serde_json::Value) -> Vec<(String, String)> {
+/// A CDP header object as (lower-case name, value) pairs, sorted by name.
+fn all_headers(headers: &serde_json::Value) -> Vec<(String, String)> {
     let Some(map) = headers.as_object() else {
         return Vec::new();
     };
-    EVIDENCE_HEADERS
+    let mut out: Vec<(String, String)> = map
         .iter()
-        .filter_map(|want| {
-            map.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(want))
-                .and_then(|(_, v)| Some(((*want).to_string(), v.as_str()?.to_string())))
-        })
-        .collect()
+        .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_string())))
+        .collect();
+    out.sort();
+    out
 }
 
 impl NetworkRequest {
@@ -138,7 +136,7 @@ impl NetworkLog {
         entry.status = Some(r.status);
         entry.source_kind = Some(kind);
         entry.cache_name = cache_name;
-        entry.headers = evidence_headers(r.headers.inner());
+        entry.headers = all_headers(r.headers.inner());
     }
 
     pub(crate) fn finished(&mut self, e: &EventLoadingFinished) {

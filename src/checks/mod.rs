@@ -32,4 +32,7 @@ define_checks! {
     CacheAsDatabase(cache_as_database),
     WorkerUrlMoved(worker_url_moved),
     StorageStaysBounded(storage_stays_bounded),
+    HeaderChangeReachesUsers(header_change_reaches_users),
+    RedirectSafe(redirect_safe),
+    VarySafe(vary_safe),
 }

@@ -25,6 +25,9 @@ pub struct ResourceVersion {
     /// Whether the worker answered with a response it built (`new Response(...)`), so CDP
     /// cannot say where its body came from.
     pub worker_built: bool,
+    /// Its response headers as the page got them (names lower-case): a worker's cached copy
+    /// carries the headers stored with it.
+    pub headers: Vec<(String, String)>,
 }
 
 /// What the page shows after a load.
@@ -175,6 +178,7 @@ impl Scenario {
                     Some(ResponseSource::HttpCache | ResponseSource::ServiceWorkerHttpCache)
                 ),
                 worker_built: r.source_kind == Some(ResponseSource::ServiceWorker),
+                headers: r.headers.clone(),
             }
         };
         // Only deploys served so far can be on the page (each scenario has its own browser
@@ -301,6 +305,7 @@ mod tests {
             source: "network".into(),
             http_cache: false,
             worker_built: false,
+            headers: Vec::new(),
         }
     }
 

@@ -172,6 +172,27 @@ impl FixtureServer {
             .clone()
     }
 
+    /// The headers the host and the spec's `headers:` add to the page the host answers
+    /// `path` with while `deploy` is served (names lower-case, with where each came from):
+    /// what a response fresh from the server carries besides content type and validators.
+    pub fn headers_for(
+        &self,
+        deploy: &str,
+        path: &str,
+    ) -> Result<Vec<(String, String, String)>, ServerError> {
+        let files = self.shared.deploys.get(deploy)?;
+        let content_type = files
+            .served(path)
+            .map(|f| f.content_type.clone())
+            .unwrap_or_default();
+        Ok(added_headers(&self.shared, &files, path, &content_type)
+            .into_iter()
+            .filter_map(|(n, v, origin)| {
+                Some((n.to_string(), v.to_str().ok()?.to_string(), origin))
+            })
+            .collect())
+    }
+
     /// The request log.
     pub fn log(&self) -> &Arc<RequestLog> {
         &self.shared.log
@@ -371,20 +392,9 @@ fn respond(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        for (name, value, origin) in deploy.host.headers(path, &content_type) {
-            if let (Ok(n), Ok(v)) = (HeaderName::try_from(&name), HeaderValue::try_from(&value)) {
-                response.headers_mut().insert(n, v);
-                rules.push(format!("{name} from {origin}"));
-            }
-        }
-    }
-    for rule in &shared.rules {
-        let for_this_deploy = rule.deploy.as_ref().is_none_or(|d| *d == deploy.name);
-        if for_this_deploy && rule.glob.is_match(path) {
-            for (name, value) in &rule.set {
-                response.headers_mut().insert(name.clone(), value.clone());
-                rules.push(format!("{name} from the spec's `headers:`"));
-            }
+        for (name, value, origin) in added_headers(shared, deploy, path, &content_type) {
+            response.headers_mut().insert(name.clone(), value);
+            rules.push(format!("{name} from {origin}"));
         }
     }
     if !rules.is_empty() {
@@ -393,6 +403,40 @@ fn respond(
         }
     }
     response
+}
+
+/// The headers the host (preset and files) and then the spec's `headers:` add to a response
+/// for `path` while `deploy` is served, later ones replacing earlier ones, each with where it
+/// came from.
+fn added_headers(
+    shared: &Shared,
+    deploy: &DeployFiles,
+    path: &str,
+    content_type: &str,
+) -> Vec<(HeaderName, HeaderValue, String)> {
+    let mut out: Vec<(HeaderName, HeaderValue, String)> = Vec::new();
+    let mut add = |name: HeaderName, value: HeaderValue, origin: String| {
+        out.retain(|(n, _, _)| *n != name);
+        out.push((name, value, origin));
+    };
+    for (name, value, origin) in deploy.host.headers(path, content_type) {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(&name), HeaderValue::try_from(&value)) {
+            add(n, v, origin);
+        }
+    }
+    for rule in &shared.rules {
+        let for_this_deploy = rule.deploy.as_ref().is_none_or(|d| *d == deploy.name);
+        if for_this_deploy && rule.glob.is_match(path) {
+            for (name, value) in &rule.set {
+                add(
+                    name.clone(),
+                    value.clone(),
+                    "the spec's `headers:`".to_string(),
+                );
+            }
+        }
+    }
+    out
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {

@@ -224,7 +224,7 @@ fn update_recovers_follows_the_hosts_files() {
     let json = serde_json::to_string(&r.timeline).unwrap();
     assert!(
         json.contains(r#""cache-control":"max-age=600""#)
-            && json.contains(r#""x-swgate-rule":"Cache-Control from _headers:2""#),
+            && json.contains(r#""x-swgate-rule":"cache-control from _headers:2""#),
         "{json}"
     );
 }

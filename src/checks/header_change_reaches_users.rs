@@ -130,15 +130,16 @@ impl Check for HeaderChangeReachesUsers {
     const EXPECTED_SECONDS: u32 = 3;
 
     fn suggest(build: &BuildFacts) -> Suggestion {
-        if build.next.is_empty() || !build.fetch_handler {
+        let Some(next) = build.next.first() else {
+            return Suggestion::Skip;
+        };
+        if !build.fetch_handler || !build.host_changes.headers {
             return Suggestion::Skip;
         }
-        Suggestion::Template(&[
-            "# When a deploy changes only a header of your pages (a new CSP, COOP/COEP), returning",
-            "# users must get it: give the next deploy its headers (`headers:` with `deploy:`, or",
-            "# the host's `_headers`), then:",
-            "# - header-change-reaches-users",
-        ])
+        Suggestion::bare(format!(
+            "{next}'s `_headers` differs from {}'s: a returning user must get the new headers, also from the worker.",
+            build.installed
+        ))
     }
 
     fn visits(&self) -> &[VisitKind] {

@@ -448,6 +448,8 @@ mod tests {
             worker_changes: false,
             worker_missing_in: None,
             skew_asset: None,
+            uses_navigation_preload: false,
+            host_changes: Default::default(),
         }
     }
 

@@ -35,4 +35,5 @@ define_checks! {
     HeaderChangeReachesUsers(header_change_reaches_users),
     RedirectSafe(redirect_safe),
     VarySafe(vary_safe),
+    NavigationPreload(navigation_preload),
 }

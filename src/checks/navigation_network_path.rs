@@ -191,6 +191,7 @@ mod tests {
             status: 200,
             deploy: deploy.into(),
             service_worker_script: false,
+            navigation_preload: false,
             content_type: Some("text/html; charset=utf-8".into()),
             cache_control: None,
             edge_hit: false,

@@ -71,15 +71,16 @@ impl Check for RedirectSafe {
     const EXPECTED_SECONDS: u32 = 2;
 
     fn suggest(build: &BuildFacts) -> Suggestion {
-        if build.next.is_empty() || !build.fetch_handler {
+        let Some(next) = build.next.first() else {
+            return Suggestion::Skip;
+        };
+        if !build.fetch_handler || !build.host_changes.redirects {
             return Suggestion::Skip;
         }
-        Suggestion::Template(&[
-            "# When a deploy adds a redirect on a page your worker answers (`/about` → `/about/`),",
-            "# returning users must still get a page: add it for the next deploy (`redirects:` with",
-            "# `deploy:`, or the host's `_redirects`) on the start page, then:",
-            "# - redirect-safe",
-        ])
+        Suggestion::bare(format!(
+            "{next}'s `_redirects` differs from {}'s: a page the worker answers may now redirect, and must still load (the check judges the start page).",
+            build.installed
+        ))
     }
 
     fn visits(&self) -> &[VisitKind] {

@@ -87,15 +87,15 @@ impl Check for VarySafe {
     const EXPECTED_SECONDS: u32 = 6;
 
     fn suggest(build: &BuildFacts) -> Suggestion {
-        if build.next.is_empty() || !build.fetch_handler || !build.uses_caches {
+        let Some(next) = build.next.first() else {
+            return Suggestion::Skip;
+        };
+        if !build.fetch_handler || !build.uses_caches || !build.host_changes.vary_added {
             return Suggestion::Skip;
         }
-        Suggestion::Template(&[
-            "# When a deploy adds `Vary` to your pages (`Vary: Accept`, `Vary: Cookie`), the worker's",
-            "# offline fallback must still find them: give the next deploy the header (`headers:` with",
-            "# `deploy:`, or the host's `_headers`), then:",
-            "# - vary-safe",
-        ])
+        Suggestion::bare(format!(
+            "{next}'s `_headers` adds `Vary`: the worker's offline fallback must still find the page."
+        ))
     }
 
     type Observation = Observation;

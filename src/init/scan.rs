@@ -150,6 +150,8 @@ pub fn scan(build_dir: &Path) -> Result<InitPlan, InitError> {
                     .is_file()
             })
             .map(|d| d.name.clone()),
+        uses_navigation_preload: worker_text.contains("navigationPreload.enable"),
+        host_changes: host_changes(&plan),
     };
     for (name, suggestion) in crate::checks::suggestions(&facts) {
         match suggestion {
@@ -161,6 +163,27 @@ pub fn scan(build_dir: &Path) -> Result<InitPlan, InitError> {
         }
     }
     Ok(plan)
+}
+
+/// What the first update deploy changes in the build's `_headers` and `_redirects`.
+fn host_changes(plan: &InitPlan) -> crate::spec::HostChanges {
+    let Some(next) = plan.next_deploys().next() else {
+        return Default::default();
+    };
+    let read = |dir: &Path, name: &str| read_small(&dir.join(name));
+    let installed = &plan.deploys[0].dir;
+    let has_vary = |text: &Option<String>| {
+        text.as_deref().is_some_and(|t| {
+            t.lines()
+                .any(|l| l.trim_start().to_ascii_lowercase().starts_with("vary:"))
+        })
+    };
+    let (headers_n, headers_next) = (read(installed, "_headers"), read(&next.dir, "_headers"));
+    crate::spec::HostChanges {
+        headers: headers_n != headers_next,
+        redirects: read(installed, "_redirects") != read(&next.dir, "_redirects"),
+        vary_added: has_vary(&headers_next) && !has_vary(&headers_n),
+    }
 }
 
 /// The host whose config files sit in the build (`_headers`, `_redirects`) or beside it

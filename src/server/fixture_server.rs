@@ -260,6 +260,9 @@ async fn serve(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .headers()
         .get("service-worker")
         .is_some_and(|v| v.as_bytes() == b"script");
+    let navigation_preload = req
+        .headers()
+        .contains_key("service-worker-navigation-preload");
     // Owned headers: the request body is not `Sync`, so a borrow of `req` cannot cross the
     // hooks' await.
     let headers = req.headers().clone();
@@ -296,6 +299,7 @@ async fn serve(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         status: response.status().as_u16(),
         deploy: deploy.name.clone(),
         service_worker_script: sw_script,
+        navigation_preload,
         content_type: header_text(header::CONTENT_TYPE),
         cache_control,
         edge_hit,

@@ -24,6 +24,9 @@ pub struct RequestRecord {
     pub deploy: String,
     /// Whether the request carried `Service-Worker: script` (a worker script fetch).
     pub service_worker_script: bool,
+    /// Whether it carried `Service-Worker-Navigation-Preload` (Chromium's navigation preload
+    /// request, sent beside the worker's own handling when preload is enabled).
+    pub navigation_preload: bool,
     /// The `Content-Type` sent, if any.
     pub content_type: Option<String>,
     /// The `Cache-Control` sent, if any.
@@ -167,6 +170,7 @@ mod tests {
             status: 200,
             deploy: "v1".into(),
             service_worker_script: false,
+            navigation_preload: false,
             content_type: None,
             cache_control: None,
             edge_hit: false,

@@ -27,7 +27,7 @@ pub use plan::{
 pub(crate) use raw::{one_key_of, one_key_schema, unknown_name_hint, UrlPath};
 pub(crate) use schema::schema_generator;
 pub use schema::schema_json;
-pub use suggest::{yaml_string, BuildFacts, Suggestion};
+pub use suggest::{yaml_string, BuildFacts, HostChanges, Suggestion};
 pub use url::{files_for_url_path, strip_query};
 pub use visits::{
     format_age, heuristic_lifetime, human_duration, parse_age, VisitKind, Visits,

@@ -30,6 +30,22 @@ pub struct BuildFacts {
     /// A hashed file a tab left open under N would ask for later (a lazy chunk, else any
     /// hashed script or file), if the build has one.
     pub skew_asset: Option<String>,
+    /// Whether the worker enables navigation preload (`navigationPreload.enable`).
+    pub uses_navigation_preload: bool,
+    /// Host files (`_headers`, `_redirects`) that differ between N and the first update deploy,
+    /// and whether that deploy's `_headers` adds a `Vary`.
+    pub host_changes: HostChanges,
+}
+
+/// What the first update deploy changes in the host's files of the build.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostChanges {
+    /// `_headers` differs.
+    pub headers: bool,
+    /// `_redirects` differs.
+    pub redirects: bool,
+    /// N+1's `_headers` sets `Vary` and N's does not.
+    pub vary_added: bool,
 }
 
 /// What a check asks `init` to write for a build.

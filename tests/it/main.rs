@@ -6,6 +6,7 @@ mod browser_checks;
 mod ci_examples;
 mod cleanup;
 mod cli;
+mod deploy_hazards;
 mod hosting;
 mod init;
 mod npm_package;

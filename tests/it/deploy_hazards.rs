@@ -1,0 +1,124 @@
+//! Runtime hazards a deploy brings (issue 16), each check proven both ways in real Chromium on
+//! the bundled fixtures: a header-only change, a redirect on a page the worker answers, a
+//! `Vary` the offline fallback trips on, and navigation preload left on by the previous
+//! worker.
+
+use swgate::outcome::Verdict;
+
+use crate::util::{assert_message_has, assert_verdict, run_specs};
+
+/// Byte-identical deploys; v2 adds a CSP and COOP/COEP. Network-first navigations bring them
+/// (the page becomes cross-origin isolated); a worker answering from its precache keeps v1's.
+#[test]
+fn header_only_changes_reach_network_first_pages_and_not_precached_ones() {
+    let pass = run_specs(&["specs/header-change-network.yaml"]);
+    assert_verdict(
+        &pass,
+        "header-change-reaches-users",
+        Verdict::Pass,
+        "new-tab: v2's headers reached the page on new-tab visit 1 of 3: content-security-policy: \
+         `default-src 'self'`, cross-origin-embedder-policy: `require-corp`, \
+         cross-origin-opener-policy: `same-origin` (the page is cross-origin isolated); document \
+         from service worker (network) | reload: v2's headers reached the page on reload 1 of 3",
+    );
+    let fail = run_specs(&["specs/header-change-cached.yaml"]);
+    assert_verdict(
+        &fail,
+        "header-change-reaches-users",
+        Verdict::Fail,
+        "new-tab: v2's headers never reached the page: after 3 new-tab visits it still gets \
+         content-security-policy: (none) (v2 sends `default-src 'self'`, from the spec's \
+         `headers:`); cross-origin-embedder-policy: (none) (v2 sends `require-corp`, from the \
+         spec's `headers:`); cross-origin-opener-policy: (none) (v2 sends `same-origin`, from \
+         the spec's `headers:`); the page is not cross-origin isolated; document from service \
+         worker (cache \"shell\"); the worker answers / from Cache Storage with the headers \
+         stored beside it",
+    );
+}
+
+/// v2 redirects `/` to `/home.html`. A worker that hands the navigation's own request to
+/// `fetch` returns the redirect to the browser; one that fetches by URL follows it and
+/// Chromium refuses the redirected answer (error page, `net::ERR_FAILED`).
+#[test]
+fn a_redirect_on_a_worker_served_page_breaks_only_a_worker_that_follows_it() {
+    let s = run_specs(&["specs/redirect-manual.yaml", "specs/redirect-follow.yaml"]);
+    let by_spec = |spec: &str| {
+        s.results
+            .iter()
+            .find(|r| r.spec == spec)
+            .unwrap_or_else(|| panic!("no result for {spec}"))
+    };
+    let pass = by_spec("redirect-manual");
+    assert_eq!(pass.verdict, Verdict::Pass, "{}", pass.message);
+    assert!(
+        pass.message.starts_with(
+            "new-tab: v2 redirects / (301 to /home.html, redirect-manual.yaml:13 (`/` → \
+             `/home.html`)); a returning user on v1's worker got a working page on the first \
+             new-tab visit: v2"
+        ),
+        "{}",
+        pass.message
+    );
+    let fail = by_spec("redirect-follow");
+    assert_eq!(fail.verdict, Verdict::Fail, "{}", fail.message);
+    assert!(
+        fail.message.starts_with(
+            "new-tab: v2 redirects / (301 to /home.html, redirect-follow.yaml:14 (`/` → \
+             `/home.html`)); a returning user on v1's worker gets no page on the first new-tab \
+             visit: the navigation ended on Chromium's error page; a navigation's redirect mode \
+             is `manual`, and Chromium refuses a worker's answer that followed a redirect"
+        ),
+        "{}",
+        fail.message
+    );
+}
+
+/// v2 serves its pages with `Vary: Accept`: with the navigation held, a fallback that
+/// matches the navigation's own request misses the page precached without `Accept`; one that
+/// ignores `Vary` answers in about a second (the worker's 1 s timeout).
+#[test]
+fn a_vary_added_by_the_next_deploy_breaks_a_strict_offline_fallback() {
+    let s = run_specs(&["specs/vary-ignored.yaml", "specs/vary-strict.yaml"]);
+    for r in &s.results {
+        let (verdict, part) = match r.spec.as_str() {
+            "vary-ignored" => (Verdict::Pass, "v2 adds `Vary: Accept` to /; with v2's worker in control and the server holding the navigation, the worker's fallback answered in"),
+            "vary-strict" => (Verdict::Fail, "v2 adds `Vary: Accept` to /; with v2's worker in control and the server holding the navigation, the offline fallback no longer answers: no page: the navigation ended on Chromium's error page; `cache.match` compares the headers a response varies on"),
+            other => panic!("unexpected spec {other}"),
+        };
+        assert!(
+            r.verdict == verdict && r.message.starts_with(part),
+            "{}: {:?} {}",
+            r.spec,
+            r.verdict,
+            r.message
+        );
+    }
+}
+
+/// v1 enables navigation preload; v2's worker fetches navigations itself. Left on, the
+/// preload doubles every navigation at the server; disabled in v2's `activate`, one request.
+#[test]
+fn navigation_preload_left_on_doubles_every_navigation() {
+    let s = run_specs(&["specs/preload-disabled.yaml"]);
+    assert_verdict(
+        &s,
+        "navigation-preload",
+        Verdict::Pass,
+        "with v2's worker in control, a navigation reached the server once (0 with \
+         Service-Worker-Navigation-Preload, 1 without) (navigation preload disabled)",
+    );
+    let s = run_specs(&["specs/preload-kept.yaml"]);
+    assert_verdict(
+        &s,
+        "navigation-preload",
+        Verdict::Fail,
+        "with v2's worker in control, each navigation reaches the server 2 times (1 with \
+         Service-Worker-Navigation-Preload, 1 without): navigation preload is still enabled \
+         (header `true`) on the registration (v1 enabled it)",
+    );
+    assert_message_has(
+        &s,
+        "navigation-preload",
+        "`self.registration.navigationPreload.disable()`",
+    );
+}

@@ -11,8 +11,7 @@
 
 use serde::Deserialize;
 
-use crate::scenario::{Scenario, ScenarioError};
-use crate::server::Routed;
+use crate::scenario::{Routed, Scenario, ScenarioError};
 use crate::spec::{BuildFacts, Spec, Suggestion, VisitKind, Visits};
 
 use super::registry::Check;

@@ -213,7 +213,7 @@ impl Check for SwScriptFresh {
             scripts,
             update_seen,
             cdn,
-            headers_advice: crate::server::preset_facts(s.spec().host.preset).headers_advice,
+            headers_advice: crate::scenario::preset_facts(s.spec().host.preset).headers_advice,
         })
     }
 

@@ -10,7 +10,7 @@
 //! The scenario makes the loss deterministic: the fixture server holds the worker's background
 //! request open; the page makes the trigger request; then swgate waits for Chromium to end the
 //! idle worker (measured at 30.0 s after the trigger was answered), bounded by
-//! [`IDLE_TERMINATION_BOUND`]. If the worker ends, Chromium closes the held connection and the
+//! [`crate::scenario::IDLE_TERMINATION_BOUND`]. If the worker ends, Chromium closes the held connection and the
 //! work is provably lost. If it is still running at the bound, `waitUntil` kept it alive: the
 //! response is released and must land in Cache Storage.
 //!
@@ -21,19 +21,13 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::scenario::{HoldEnd, HoldRule, Scenario, ScenarioError, Stall};
+use crate::scenario::{HoldEnd, Scenario, ScenarioError};
 use crate::spec::{Spec, BuildFacts, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
 use crate::spec::{resolve_first, DeployRef};
 
-/// How long after the trigger was answered an idle worker must have been ended by Chromium.
-///
-/// Chromium's idle delay is 30 s; measured from the trigger's answer to the `stopped` state:
-/// 29.8-30.0 s on a quiet 2-core machine, 30.0-31.5 s over 20 runs with both cores busy. The
-/// margin keeps a loaded machine from turning a late termination into a pass.
-pub const IDLE_TERMINATION_BOUND: Duration = Duration::from_secs(40);
 
 /// How often Cache Storage is read while waiting for the released response to be stored.
 ///
@@ -115,90 +109,27 @@ impl Check for WaitUntil {
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let deploy = self.deploy.name().to_string();
-        let hooks = s.server().hooks().clone();
-        hooks.hold(HoldRule {
-            path: self.background.clone(),
-            navigations_only: false,
-            stall: Stall::Headers,
-        });
         s.install(&deploy).await?;
-        s.page().detach_from_workers().await?;
-        s.note("detached from workers: nothing may keep the worker alive but its events");
-        let held_before = hooks.held().len();
-        s.page_fetch(&self.trigger, &[]).await?;
-        let answered = Instant::now();
+        let what = format!("it answered {}", self.trigger);
+        let run = s
+            .hold_background_work(&self.background, &what, async {
+                s.page_fetch(&self.trigger, &[]).await.map(|_| ())
+            })
+            .await?;
         let mut o = Observation {
             trigger: self.trigger.clone(),
             background: self.background.clone(),
-            background_seen: false,
-            ended_after: None,
-            hold_end: None,
-            alive_for: IDLE_TERMINATION_BOUND,
+            background_seen: run.seen,
+            ended_after: run.ended_after,
+            hold_end: run.hold_end,
+            alive_for: run.alive_for,
             stored_in: None,
         };
-        let held = hooks
-            .wait_held(
-                held_before,
-                &format!("the worker's background request for {}", self.background),
-                s.wait(),
-                |_| true,
-            )
-            .await;
-        if held.is_err() {
-            hooks.release_all();
+        if !run.seen {
             return Ok(o);
         }
-        o.background_seen = true;
-        s.note(format!(
-            "holding the worker's background request for {}",
-            self.background
-        ));
-        let remaining = IDLE_TERMINATION_BOUND.saturating_sub(answered.elapsed());
-        let ended = s
-            .page()
-            .wait_for_sw("Chromium to end the idle worker", remaining, |st| {
-                st.versions.values().all(|v| !v.running)
-            })
-            .await;
-        if ended.is_ok() {
-            let after = answered.elapsed();
-            o.ended_after = Some(after);
-            s.note(format!(
-                "Chromium ended the worker {:.1}s after it answered {}",
-                after.as_secs_f64(),
-                self.trigger
-            ));
-            // Chromium closes the held connection as it ends the worker: wait for that before
-            // releasing, so the release cannot race a response into a dying worker.
-            let end = hooks
-                .wait_held(
-                    held_before,
-                    &format!("Chromium to close the held request for {}", self.background),
-                    s.wait(),
-                    |h| h.ended.is_some(),
-                )
-                .await?;
-            o.hold_end = end.ended.map(|(e, _)| e);
-            hooks.release_all();
-        } else {
-            s.note(format!(
-                "the worker is still running {:.1}s after it answered: releasing {}",
-                answered.elapsed().as_secs_f64(),
-                self.background
-            ));
-            hooks.release_all();
-            let end = hooks
-                .wait_held(
-                    held_before,
-                    &format!("the held response for {} to be delivered", self.background),
-                    s.wait(),
-                    |h| h.ended.is_some(),
-                )
-                .await?;
-            o.hold_end = end.ended.map(|(e, _)| e);
-            if o.hold_end == Some(HoldEnd::Delivered) {
-                o.stored_in = self.wait_for_entry(s).await?;
-            }
+        if run.delivered() {
+            o.stored_in = self.wait_for_entry(s).await?;
         }
         if o.stored_in.is_none() {
             o.stored_in = self.stored_in(s).await?;
@@ -280,6 +211,7 @@ impl WaitUntil {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::IDLE_TERMINATION_BOUND;
 
     fn observation(ended_after: Option<u64>, stored_in: Option<&str>) -> Observation {
         Observation {

@@ -7,6 +7,7 @@
 //! types they need from the server and the browser are re-exported here.
 
 mod app_manifest;
+mod background_work;
 mod cache_entries;
 mod error;
 mod http_cache;
@@ -16,6 +17,7 @@ mod page_version;
 mod runtime_steps;
 mod update_check;
 
+pub use background_work::{BackgroundRun, IDLE_TERMINATION_BOUND};
 pub use cache_entries::CacheEntryOrigin;
 pub use error::ScenarioError;
 pub use http_cache::HttpCacheCause;
@@ -32,5 +34,6 @@ pub use crate::browser::{
     VersionStatus,
 };
 pub use crate::server::{
-    shared_ttl, HoldEnd, HoldRule, RequestRecord, Stall, UrlPattern, UserFrom, SESSION_COOKIE,
+    preset_facts, shared_ttl, HoldEnd, HoldRule, RequestRecord, Routed, Stall, UrlPattern,
+    UserFrom, SESSION_COOKIE,
 };

@@ -449,6 +449,8 @@ mod tests {
             worker_missing_in: None,
             skew_asset: None,
             uses_navigation_preload: false,
+            listens_for_push: false,
+            listens_for_sync: false,
             host_changes: Default::default(),
         }
     }

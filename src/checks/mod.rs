@@ -36,4 +36,6 @@ define_checks! {
     RedirectSafe(redirect_safe),
     VarySafe(vary_safe),
     NavigationPreload(navigation_preload),
+    PushHandled(push_handled),
+    SyncCompletes(sync_completes),
 }

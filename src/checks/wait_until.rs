@@ -17,7 +17,7 @@
 //! Cost: ~30 s for a failing app, ~40 s for a passing one (run it beside other scenarios).
 //! Limit: only work that goes through the held request is judged, by its cache entry.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -29,11 +29,6 @@ use crate::outcome::Judgement;
 use crate::spec::{resolve_first, DeployRef};
 
 
-/// How often Cache Storage is read while waiting for the released response to be stored.
-///
-/// CDP pushes no event when a worker's `cache.put` lands without tracking the origin's storage;
-/// the entry itself is the signal, read at this interval within the scenario's wait bound.
-const CACHE_POLL: Duration = Duration::from_millis(100);
 
 /// Parameters of `wait-until`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -128,12 +123,11 @@ impl Check for WaitUntil {
         if !run.seen {
             return Ok(o);
         }
-        if run.delivered() {
-            o.stored_in = self.wait_for_entry(s).await?;
-        }
-        if o.stored_in.is_none() {
-            o.stored_in = self.stored_in(s).await?;
-        }
+        o.stored_in = if run.delivered() {
+            s.wait_for_cache_entry(&self.background).await?
+        } else {
+            s.cache_holding(&self.background).await?
+        };
         Ok(o)
     }
 
@@ -171,39 +165,6 @@ impl Check for WaitUntil {
                 o.trigger,
                 o.background
             )),
-        }
-    }
-}
-
-impl WaitUntil {
-    /// The cache holding an entry for the background path, if any.
-    async fn stored_in(&self, s: &Scenario) -> Result<Option<String>, ScenarioError> {
-        let url = s.server().url(&self.background);
-        Ok(s.page()
-            .cache_contents(&s.origin())
-            .await?
-            .into_iter()
-            .find(|c| c.entries.iter().any(|e| e.url == url))
-            .map(|c| c.name))
-    }
-
-    /// Waits (bounded) for the released response to be stored.
-    async fn wait_for_entry(&self, s: &Scenario) -> Result<Option<String>, ScenarioError> {
-        let deadline = Instant::now() + s.wait();
-        loop {
-            if let Some(cache) = self.stored_in(s).await? {
-                s.note(format!("{} stored in cache {cache}", self.background));
-                return Ok(Some(cache));
-            }
-            if Instant::now() >= deadline {
-                s.note(format!(
-                    "{} not in Cache Storage {:.0}s after it was released",
-                    self.background,
-                    s.wait().as_secs_f64()
-                ));
-                return Ok(None);
-            }
-            tokio::time::sleep(CACHE_POLL).await;
         }
     }
 }

@@ -151,6 +151,8 @@ pub fn scan(build_dir: &Path) -> Result<InitPlan, InitError> {
             })
             .map(|d| d.name.clone()),
         uses_navigation_preload: worker_text.contains("navigationPreload.enable"),
+        listens_for_push: listens_for(&worker_text, "push"),
+        listens_for_sync: listens_for(&worker_text, "sync"),
         host_changes: host_changes(&plan),
     };
     for (name, suggestion) in crate::checks::suggestions(&facts) {

@@ -24,6 +24,12 @@ use super::kit::Scenario;
 /// margin keeps a loaded machine from turning a late termination into a pass.
 pub const IDLE_TERMINATION_BOUND: Duration = Duration::from_secs(40);
 
+/// How often Cache Storage (or the page's notifications) is read while waiting for released
+/// work to land: CDP pushes no event when a worker's `cache.put` lands without tracking the
+/// origin's storage, so the entry itself is the signal, read at this interval within the
+/// scenario's wait bound.
+pub const POLL: Duration = Duration::from_millis(100);
+
 /// What became of the held background request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackgroundRun {
@@ -35,6 +41,17 @@ pub struct BackgroundRun {
     pub hold_end: Option<HoldEnd>,
     /// The bound the worker outlived, when it did.
     pub alive_for: Duration,
+}
+
+impl Default for BackgroundRun {
+    fn default() -> Self {
+        BackgroundRun {
+            seen: false,
+            ended_after: None,
+            hold_end: None,
+            alive_for: IDLE_TERMINATION_BOUND,
+        }
+    }
 }
 
 impl BackgroundRun {
@@ -69,12 +86,7 @@ impl Scenario {
         let held_before = hooks.held().len();
         trigger.await?;
         let triggered = Instant::now();
-        let mut run = BackgroundRun {
-            seen: false,
-            ended_after: None,
-            hold_end: None,
-            alive_for: IDLE_TERMINATION_BOUND,
-        };
+        let mut run = BackgroundRun::default();
         let held = hooks
             .wait_held(
                 held_before,
@@ -134,6 +146,38 @@ impl Scenario {
             run.hold_end = end.ended.map(|(e, _)| e);
         }
         Ok(run)
+    }
+
+    /// The cache holding an entry for `path`, if any.
+    pub async fn cache_holding(&self, path: &str) -> Result<Option<String>, ScenarioError> {
+        let url = self.server().url(path);
+        Ok(self
+            .page()
+            .cache_contents(&self.origin())
+            .await?
+            .into_iter()
+            .find(|c| c.entries.iter().any(|e| e.url == url))
+            .map(|c| c.name))
+    }
+
+    /// Waits (bounded by the scenario's wait) for an entry for `path` to land in Cache Storage,
+    /// as a released background response is stored: the cache holding it, or `None`.
+    pub async fn wait_for_cache_entry(&self, path: &str) -> Result<Option<String>, ScenarioError> {
+        let deadline = Instant::now() + self.wait();
+        loop {
+            if let Some(cache) = self.cache_holding(path).await? {
+                self.note(format!("{path} stored in cache {cache}"));
+                return Ok(Some(cache));
+            }
+            if Instant::now() >= deadline {
+                self.note(format!(
+                    "{path} not in Cache Storage {:.0}s after it was released",
+                    self.wait().as_secs_f64()
+                ));
+                return Ok(None);
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// The id of the origin's live registration (CDP), for events delivered to its worker.

@@ -17,7 +17,7 @@ mod page_version;
 mod runtime_steps;
 mod update_check;
 
-pub use background_work::{BackgroundRun, IDLE_TERMINATION_BOUND};
+pub use background_work::{BackgroundRun, IDLE_TERMINATION_BOUND, POLL};
 pub use cache_entries::CacheEntryOrigin;
 pub use error::ScenarioError;
 pub use http_cache::HttpCacheCause;

@@ -32,6 +32,10 @@ pub struct BuildFacts {
     pub skew_asset: Option<String>,
     /// Whether the worker enables navigation preload (`navigationPreload.enable`).
     pub uses_navigation_preload: bool,
+    /// Whether the worker listens for `push`.
+    pub listens_for_push: bool,
+    /// Whether the worker listens for `sync`.
+    pub listens_for_sync: bool,
     /// Host files (`_headers`, `_redirects`) that differ between N and the first update deploy,
     /// and whether that deploy's `_headers` adds a `Vary`.
     pub host_changes: HostChanges,

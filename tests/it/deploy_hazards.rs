@@ -122,3 +122,32 @@ fn navigation_preload_left_on_doubles_every_navigation() {
         "`self.registration.navigationPreload.disable()`",
     );
 }
+
+/// Push and background sync, proven in Chromium with its real idle termination: handlers whose
+/// work is inside `event.waitUntil` outlive the 30 s idle delay (the notification shows, the
+/// sync reply is cached); handlers outside it are ended at 30 s with their request open.
+#[test]
+fn push_and_sync_work_survives_only_inside_wait_until() {
+    let s = run_specs(&[
+        "specs/background-events.yaml",
+        "specs/background-events-lost.yaml",
+    ]);
+    for r in &s.results {
+        let (verdict, part) = match (r.spec.as_str(), r.check.as_str()) {
+            ("background-events", "push-handled") => (Verdict::Pass, "the push message ended in a notification (\"New message\"): with its request for /api/push held open the worker stayed alive 40s (Chromium ends idle workers after 30s), and once released the handler showed it"),
+            ("background-events", "sync-completes") => (Verdict::Pass, "the sync event's work landed: with its request for /api/sync held open the worker stayed alive 40s after the sync event `outbox` (Chromium ends idle workers after 30s), and once released the response was stored in cache `outbox`"),
+            ("background-events-lost", "push-handled") => (Verdict::Fail, "the push message's notification is lost because the handler's work is not inside event.waitUntil: Chromium ended the idle worker"),
+            ("background-events-lost", "sync-completes") => (Verdict::Fail, "the sync event's work is lost because it is not inside event.waitUntil: Chromium ended the idle worker"),
+            other => panic!("unexpected result {other:?}"),
+        };
+        assert!(
+            r.verdict == verdict && r.message.starts_with(part),
+            "{} › {}: {:?} {}",
+            r.spec,
+            r.check,
+            r.verdict,
+            r.message
+        );
+    }
+    assert_eq!(s.results.len(), 4);
+}

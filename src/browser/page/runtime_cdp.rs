@@ -4,6 +4,9 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use chromiumoxide::cdp::browser_protocol::browser::{
+    PermissionDescriptor, PermissionSetting, SetPermissionParams,
+};
 use chromiumoxide::cdp::browser_protocol::cache_storage::{
     Cache, Header, RequestCachedResponseParams,
 };
@@ -11,7 +14,9 @@ use chromiumoxide::cdp::browser_protocol::page::{
     BringToFrontParams, CaptureScreenshotFormat, CaptureScreenshotParams, EventLoadEventFired,
     ReloadParams, StopLoadingParams,
 };
-use chromiumoxide::cdp::browser_protocol::service_worker::StopAllWorkersParams;
+use chromiumoxide::cdp::browser_protocol::service_worker::{
+    DeliverPushMessageParams, DispatchSyncEventParams, StopAllWorkersParams,
+};
 use chromiumoxide::cdp::browser_protocol::storage::{
     ClearDataForOriginParams, GetUsageAndQuotaParams, StorageType,
 };
@@ -306,6 +311,69 @@ impl ScenarioPage {
         self.call(
             "Page.stopLoading",
             self.page.execute(StopLoadingParams::default()),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Grants `origin` the notifications permission in this page's browser context (CDP
+    /// `Browser.setPermission`), as a user who accepted the prompt: headless Chromium 156
+    /// then shows a worker's notifications and lists them in `getNotifications()`.
+    pub async fn grant_notifications(&self, origin: &str) -> Result<(), BrowserError> {
+        let mut params = SetPermissionParams::new(
+            PermissionDescriptor {
+                name: "notifications".into(),
+                sysex: None,
+                user_visible_only: None,
+                allow_without_sanitization: None,
+                allow_without_gesture: None,
+                pan_tilt_zoom: None,
+            },
+            PermissionSetting::Granted,
+        );
+        params.origin = Some(origin.to_string());
+        params.browser_context_id = self.context_id.clone();
+        self.call("Browser.setPermission", self.page.execute(params))
+            .await
+            .map(|_| ())
+    }
+
+    /// Delivers a push message to registration `registration_id`'s active worker (CDP
+    /// `ServiceWorker.deliverPushMessage`): no push subscription or push service is needed.
+    pub async fn deliver_push(
+        &self,
+        origin: &str,
+        registration_id: &str,
+        data: &str,
+    ) -> Result<(), BrowserError> {
+        self.call(
+            "ServiceWorker.deliverPushMessage",
+            self.page.execute(DeliverPushMessageParams::new(
+                origin,
+                registration_id.to_string(),
+                data,
+            )),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Dispatches a background-sync event with `tag` to registration `registration_id`'s
+    /// active worker (CDP `ServiceWorker.dispatchSyncEvent`, not the last chance).
+    pub async fn dispatch_sync(
+        &self,
+        origin: &str,
+        registration_id: &str,
+        tag: &str,
+    ) -> Result<(), BrowserError> {
+        self.call(
+            "ServiceWorker.dispatchSyncEvent",
+            self.page.execute(DispatchSyncEventParams::new(
+                origin,
+                registration_id.to_string(),
+                tag,
+                false,
+            )),
         )
         .await
         .map(|_| ())

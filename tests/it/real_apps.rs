@@ -463,3 +463,46 @@ fn real_workbox_and_vite_pwa_builds_keep_storage_bounded_over_ten_deploys() {
         );
     }
 }
+
+/// A header-only deploy of real workbox-build output (the same build twice, the second with a
+/// CSP): generateSW answers navigations from its precache, whose revision hashes bodies only,
+/// so the page keeps the headers stored at install; NetworkFirst navigations get the new one.
+#[test]
+fn header_only_deploys_reach_workbox_network_first_pages_but_not_precached_ones() {
+    real_corpus();
+    let s = run_specs(&[
+        "tests/real/specs/workbox-header-change-generatesw-skipwaiting.yaml",
+        "tests/real/specs/workbox-header-change-networkfirst-timeout.yaml",
+    ]);
+    for r in &s.results {
+        let (verdict, part) = match r.spec.as_str() {
+            "workbox-header-change-generatesw-skipwaiting" => (Verdict::Fail, "new-tab: v2's headers never reached the page: after 3 new-tab visits it still gets content-security-policy: (none) (v2 sends `default-src 'self'`, from the spec's `headers:`); document from service worker (cache \"workbox-precache-v2-<origin>/\")"),
+            "workbox-header-change-networkfirst-timeout" => (Verdict::Pass, "new-tab: v2's headers reached the page on new-tab visit 1 of 3: content-security-policy: `default-src 'self'`; document from service worker (network)"),
+            other => panic!("unexpected spec {other}"),
+        };
+        assert!(
+            r.verdict == verdict && r.message.starts_with(part),
+            "{}: {:?} {}",
+            r.spec,
+            r.verdict,
+            r.message
+        );
+    }
+}
+
+/// Navigation preload left enabled by v1 (`navigationPreload: true`) and dropped from v2's
+/// build: Workbox 7.4.1's strategies read `event.preloadResponse` whenever it exists, so the
+/// real app is correct and passes (the failing worker is the hand-written `preload-kept`).
+#[test]
+fn workbox_uses_a_leftover_navigation_preload_and_passes() {
+    real_corpus();
+    let s = run_specs(&["tests/real/specs/workbox-navigation-preload-dropped.yaml"]);
+    assert_verdict(
+        &s,
+        "navigation-preload",
+        Verdict::Pass,
+        "with v2's worker in control, a navigation reached the server once (1 with \
+         Service-Worker-Navigation-Preload, 0 without) (navigation preload enabled (header \
+         `true`))",
+    );
+}

@@ -79,6 +79,25 @@ const APPS = {
       ],
     }),
   },
+  // Navigation preload (workbox#1648): v1 turns it on for its NetworkFirst navigations, v2
+  // leaves the option out and never disables it. Measured: Workbox 7's strategies still read
+  // `event.preloadResponse` whenever it exists, so each navigation reaches the server once.
+  'workbox-navigation-preload-dropped': {
+    page: 'plain',
+    sw: (version) => base({
+      globPatterns: ['**/*.{js,css}'],
+      skipWaiting: true,
+      clientsClaim: true,
+      navigationPreload: version === 'v1',
+      runtimeCaching: [
+        {
+          urlPattern: ({ request }) => request.mode === 'navigate',
+          handler: 'NetworkFirst',
+          options: { cacheName: 'pages' },
+        },
+      ],
+    }),
+  },
   'workbox-injectmanifest': {
     page: 'plain',
     injectManifest: true,

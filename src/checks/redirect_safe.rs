@@ -8,10 +8,18 @@
 //! error page until a hard reload (shadowwalker/next-pwa#201, w3c/ServiceWorker#1177). Handing
 //! the navigation's own request to `fetch` returns the redirect for the browser to follow.
 //! The redirect is a per-deploy rule of the host (`redirects:` with `deploy:`, `_redirects`).
+//!
+//! Then with the network held: N+1's worker, installed on the update check after that visit,
+//! may have precached the page *through* the redirect (`cache.addAll` follows it and stores a
+//! redirected response); answering a navigation from that copy when the network is gone fails
+//! the same way. The fixture server holds the next navigation, and the page must load from the
+//! worker within `within` seconds.
+
+use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::scenario::{Routed, Scenario, ScenarioError};
+use crate::scenario::{HoldRule, Routed, Scenario, ScenarioError, Stall, UpdateCheck};
 use crate::spec::{BuildFacts, Spec, Suggestion, VisitKind, Visits};
 
 use super::registry::Check;
@@ -19,13 +27,18 @@ use crate::outcome::Judgement;
 use crate::spec::{resolve_transition, DeployRef};
 
 /// Parameters of `redirect-safe`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     default,
     expecting = "a mapping of the check's parameters"
 )]
 pub struct RedirectSafe {
+    /// Seconds the page may take to load from N+1's worker while the server holds the
+    /// navigation (default 5).
+    #[serde(deserialize_with = "crate::spec::positive_seconds")]
+    #[schemars(range(min = 0.1))]
+    pub within: f64,
     /// How the returning user comes back to the start page, which N+1 redirects (`new-tab`, `reload`, `navigate`, `back-forward`).
     pub visits: Visits,
     /// The deploy the user installed (default: the first).
@@ -36,14 +49,40 @@ pub struct RedirectSafe {
     pub to: DeployRef,
 }
 
+impl Default for RedirectSafe {
+    fn default() -> Self {
+        RedirectSafe {
+            within: 5.0,
+            visits: Visits::default(),
+            from: DeployRef::default(),
+            to: DeployRef::default(),
+        }
+    }
+}
+
 impl RedirectSafe {
     pub(crate) fn resolve(&mut self, spec: &Spec) -> Result<(), String> {
         resolve_transition(&mut self.from, &mut self.to, "to", spec)
     }
 }
 
+/// The visit with the network held.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Held {
+    /// The deploy whose worker controlled the page.
+    pub controller: Option<String>,
+    /// Seconds the load took, if it finished within the bound.
+    pub loaded_in: Option<f64>,
+    /// What the page showed, or why there is none.
+    pub page: String,
+    /// Whether the page failed.
+    pub failed: bool,
+    /// The cache holding an entry for the start page or the redirect's target, if any.
+    pub cached_in: Option<String>,
+}
+
 /// Everything `redirect-safe` saw.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     /// N.
     pub from: String,
@@ -61,6 +100,11 @@ pub struct Observation {
     pub page: String,
     /// Why the navigation failed, if it did.
     pub load_error: Option<String>,
+    /// The visit with the network held, once N+1's worker took over (none when the first
+    /// visit already failed).
+    pub held: Option<Held>,
+    /// The bound for it.
+    pub within: f64,
 }
 
 impl Check for RedirectSafe {
@@ -111,16 +155,76 @@ impl Check for RedirectSafe {
             already,
             page: String::new(),
             load_error: None,
+            held: None,
+            within: self.within,
         };
         if observation.redirect.is_none() || already {
             return Ok(observation);
         }
         s.install(&from).await?;
         s.deploy(&to)?;
-        s.revisit().await?;
+        let since = s.server().log().len();
+        let restored = s.revisit().await?;
         let version = s.page_version().await?;
         observation.page = version.describe();
         observation.load_error = version.load_error.clone();
+        if observation.load_error.is_some() || restored {
+            return Ok(observation);
+        }
+        // N+1's worker installs on this visit's update check; the next page load is its.
+        if s.await_update_check(since).await? == UpdateCheck::Unchanged {
+            s.note("the worker script is unchanged: the installed worker keeps answering");
+        }
+        s.reload().await?;
+        let controller = s.controller().await?;
+        // The page now sits at the redirect's target: hold navigations of both.
+        let hooks = s.server().hooks().clone();
+        let mut held_paths = vec![observation.start.clone()];
+        if let Some((_, location, _)) = &observation.redirect {
+            if location.starts_with('/') {
+                held_paths.push(crate::spec::strip_query(location).to_string());
+            }
+        }
+        for path in &held_paths {
+            hooks.hold(HoldRule {
+                path: path.clone(),
+                navigations_only: true,
+                stall: Stall::Headers,
+            });
+        }
+        s.note(format!(
+            "holding the next navigation of {} (no response headers)",
+            held_paths.join(" and ")
+        ));
+        // Read through the page while it is on the origin: after a failed load it shows
+        // Chromium's error page, which has no storage to read.
+        let mut cached_in = None;
+        for path in &held_paths {
+            if cached_in.is_none() {
+                cached_in = s.cache_holding(path).await?;
+            }
+        }
+        let mut load = s.start_reload().await?;
+        let loaded_in = load
+            .finished_within(Duration::from_secs_f64(self.within))
+            .await;
+        if loaded_in.is_none() {
+            s.page().stop_loading().await?;
+        }
+        hooks.release_all();
+        let mut held = Held {
+            controller,
+            loaded_in: loaded_in.map(|d| d.as_secs_f64()),
+            page: format!("still loading after {:.1}s", self.within),
+            failed: true,
+            cached_in,
+        };
+        if loaded_in.is_some() {
+            let version = s.page_version().await?;
+            held.failed = version.load_error.is_some();
+            held.page = version.describe();
+        }
+        observation.held = Some(held);
         Ok(observation)
     }
 
@@ -141,20 +245,50 @@ impl Check for RedirectSafe {
             "{} redirects {} ({status} to {location}, {via})",
             o.to, o.start
         );
-        match &o.load_error {
-            None => Judgement::Pass(format!(
-                "{what}; a returning user on {}'s worker got a working page on the first {}: {}",
-                o.from,
-                o.kind.noun(),
-                o.page
-            )),
+        if let Some(error) = &o.load_error {
             // Measured (Chromium 156): the refused answer fails the document with
             // `net::ERR_FAILED` and logs nothing to the page's console.
-            Some(error) => Judgement::Fail(format!(
+            return Judgement::Fail(format!(
                 "{what}; a returning user on {}'s worker gets no page on the first {}: {error}; a navigation's redirect mode is `manual`, and Chromium refuses a worker's answer that followed a redirect: hand navigations' own request to `fetch` (`fetch(event.request)`) so the browser follows the redirect, or answer with a copy of the redirected response",
                 o.from,
                 o.kind.noun(),
+            ));
+        }
+        let online = format!(
+            "a returning user on {}'s worker got a working page on the first {}: {}",
+            o.from,
+            o.kind.noun(),
+            o.page
+        );
+        let Some(held) = &o.held else {
+            return Judgement::Pass(format!(
+                "{what}; {online} (restored from the back/forward cache, so nothing more was loaded)"
+            ));
+        };
+        let control = held
+            .controller
+            .as_deref()
+            .map_or_else(|| "no worker".to_string(), |c| format!("{c}'s worker"));
+        match held.loaded_in {
+            Some(t) if !held.failed => Judgement::Pass(format!(
+                "{what}; {online}; with {control} in control and the network held, the page loaded in {t:.1}s: {}",
+                held.page
             )),
+            _ => {
+                let page = held.page.strip_prefix("no page: ").unwrap_or(&held.page);
+                let why = match &held.cached_in {
+                    Some(cache) => format!(
+                        "cache `{cache}` holds the page, and a copy `cache.add`/`addAll` stored through the redirect stays a redirected response, which Chromium refuses for a navigation: store a copy (`new Response(response.body, response)`) or the redirect's target"
+                    ),
+                    None => format!(
+                        "no cache holds {} or its redirect's target for the worker to fall back to",
+                        o.start
+                    ),
+                };
+                Judgement::Fail(format!(
+                    "{what}; {online}; but with {control} in control and the network held, the user gets no page: {page}; {why}"
+                ))
+            }
         }
     }
 }
@@ -173,6 +307,14 @@ mod tests {
             already: false,
             page: "v2 (document from service worker (network))".into(),
             load_error: error.map(str::to_owned),
+            held: Some(Held {
+                controller: Some("v2".into()),
+                loaded_in: Some(1.1),
+                page: "v2 (document from service worker (cache \"pages-v2\"))".into(),
+                failed: false,
+                cached_in: Some("pages-v2".into()),
+            }),
+            within: 5.0,
         }
     }
 

@@ -4,6 +4,7 @@
 //! server asks for every request.
 
 mod firebase;
+mod json_doc;
 mod netlify;
 mod presets;
 mod rules;

@@ -32,12 +32,12 @@
 //! `:name(re)`, `(re)`, modifiers `?` `*` `+`, `{…}` groups, `\` escapes. The `re` parts are
 //! JavaScript regexes, which the `regex` crate reads alike except for look-around (an error). Destinations use `:name` (`:name*`, `:name+`) and `$1`. Vercel also
 //! appends a rewrite's captures to its query when the destination uses none: not copied, the
-//! query does not change the file served. Positions: see [`super::firebase`]'s notes.
+//! query does not change the file served. Positions: see [`super::json_doc`].
 
 use std::path::Path;
 
-use super::firebase::{Doc, Node};
-use super::rules::{HeaderRule, HostFile, HostFileError, Matcher, Part, RouteRule, Template};
+use super::json_doc::{header_set, matcher, template, Doc, Node};
+use super::rules::{HeaderRule, HostFile, HostFileError, Matcher, RouteRule};
 
 /// Top-level keys that do not change what the fixture server answers for a path.
 #[rustfmt::skip]
@@ -175,106 +175,6 @@ fn route(doc: &Doc, rule: &Node, redirect: bool) -> Result<RouteRule, HostFileEr
         status,
         force: redirect,
         origin,
-    })
-}
-
-/// A rule's `headers: [{key, value}]`; `names` are the source's captures, which Vercel fills
-/// into keys and values and the rule model cannot.
-pub(super) fn header_set(
-    doc: &Doc,
-    rule: &Node,
-    names: &[String],
-) -> Result<Vec<(String, String)>, HostFileError> {
-    let mut set = Vec::new();
-    for h in doc.array(doc.field(rule, "headers", "the header rule")?, "`headers`")? {
-        doc.keys(h, "a header", &["key", "value"])?;
-        let key = doc.string(doc.field(h, "key", "the header")?, "`key`")?;
-        let value = doc.string(doc.field(h, "value", "the header")?, "`value`")?;
-        let uses = |n: &&String| key.contains(&format!(":{n}")) || value.contains(&format!(":{n}"));
-        if let Some(n) = names.iter().find(uses) {
-            return Err(doc.err(
-                h.at,
-                format!("the header uses the source's `:{n}`, which swgate does not fill in"),
-            ));
-        }
-        set.push((key.to_string(), value.to_string()));
-    }
-    Ok(set)
-}
-
-/// A [`Matcher`] for an anchored regex, and the capture names a destination may use: named
-/// groups, and with `numbered` every group's number too.
-pub(super) fn matcher(
-    regex: &str,
-    text: &str,
-    numbered: bool,
-) -> Result<(Matcher, Vec<String>), String> {
-    let re = regex::Regex::new(regex).map_err(|e| {
-        // The regex crate's message draws the pattern over several lines; its last says why.
-        let e = e.to_string();
-        let why = e
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .trim_start_matches("error: ")
-            .to_string();
-        format!("invalid pattern `{text}`: {why}")
-    })?;
-    let mut names = Vec::new();
-    for (i, name) in re.capture_names().enumerate().skip(1) {
-        names.extend(name.map(str::to_string));
-        if numbered {
-            names.push(i.to_string());
-        }
-    }
-    Ok((Matcher::from_regex(regex, text)?, names))
-}
-
-/// A destination: `:name` (with an optional `*`/`+` after it) is a capture when the source
-/// has it, and with `dollar` `$1` is group 1. An unknown `:name` where a path segment starts
-/// is an error (Vercel refuses to deploy it, superstatic drops the redirect); elsewhere, as in
-/// `https://host:8080`, a colon is text.
-pub(super) fn template(dest: &str, names: &[String], dollar: bool) -> Result<Template, String> {
-    let c: Vec<char> = dest.chars().collect();
-    let (mut parts, mut lit, mut i) = (Vec::new(), String::new(), 0);
-    while i < c.len() {
-        let word = |from: usize, digits_only: bool| {
-            let ok = |ch: &char| {
-                ch.is_ascii_digit() || (!digits_only && (ch.is_ascii_alphabetic() || *ch == '_'))
-            };
-            c[from..].iter().take_while(|ch| ok(ch)).collect::<String>()
-        };
-        let sigil = c[i];
-        let name = match sigil {
-            ':' => word(i + 1, false),
-            '$' if dollar => word(i + 1, true),
-            _ => String::new(),
-        };
-        if !name.is_empty() && (sigil == '$' || names.contains(&name)) {
-            parts.extend((!lit.is_empty()).then(|| Part::Lit(std::mem::take(&mut lit))));
-            i += 1 + name.len();
-            if sigil == ':' && matches!(c.get(i), Some('*' | '+')) {
-                i += 1;
-            }
-            parts.push(Part::Capture(name));
-            continue;
-        }
-        let segment_start = i == 0 || c[i - 1] == '/';
-        if sigil == ':'
-            && segment_start
-            && name.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')
-        {
-            return Err(format!(
-                "the destination uses `:{name}`, which the source does not capture"
-            ));
-        }
-        lit.push(c[i]);
-        i += 1;
-    }
-    parts.extend((!lit.is_empty()).then_some(Part::Lit(lit)));
-    Ok(Template {
-        parts,
-        text: dest.to_string(),
     })
 }
 

@@ -364,7 +364,8 @@ impl Check for KillSwitch {
 }
 
 /// What the host answered with a fallback or rewrite while `kill` was served, for paths that
-/// are not files of `kill`: each once, in request order.
+/// are not files of `kill`: each once, sorted (the requests race each other, their order
+/// would make the message differ between runs).
 fn host_fallbacks(s: &Scenario, kill: &str) -> Vec<String> {
     let Ok(files) = s.server().deploys().get(kill) else {
         return Vec::new();
@@ -387,6 +388,7 @@ fn host_fallbacks(s: &Scenario, kill: &str) -> Vec<String> {
             out.push(line);
         }
     }
+    out.sort();
     out
 }
 

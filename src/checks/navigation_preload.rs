@@ -14,7 +14,7 @@ use crate::spec::{BuildFacts, Spec, Suggestion};
 
 use super::registry::Check;
 use crate::outcome::Judgement;
-use crate::spec::{resolve_transition, DeployRef};
+use crate::spec::{resolve_transition, strip_query, DeployRef};
 
 /// Parameters of `navigation-preload`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -98,12 +98,7 @@ impl Check for NavigationPreload {
         }
         let since = s.server().log().len();
         s.reload().await?;
-        let until = s.server().log().len();
-        let requests: Vec<RequestRecord> = s.server().log().snapshot()[since..until]
-            .iter()
-            .filter(|r| r.is_page_request_for(&start))
-            .cloned()
-            .collect();
+        let path = strip_query(&start).to_string();
         let version = s.page_version().await?;
         let state = s.page().evaluate_current(PRELOAD_STATE).await?;
         let state = state.as_object().map(|o| {
@@ -115,6 +110,32 @@ impl Check for NavigationPreload {
                     .to_string(),
             )
         });
+        // With preload enabled Chromium sends the preload request as the navigation starts;
+        // the page can finish loading from the worker's own fetch before the server has
+        // logged it, so wait for it (bounded) to count the same requests every run.
+        if matches!(state, Some((true, _))) {
+            let waited = s
+                .server()
+                .log()
+                .wait_for(
+                    since,
+                    &format!("the navigation preload request for {path}"),
+                    s.wait(),
+                    |r| r.is_page_request_for(&path) && r.navigation_preload,
+                )
+                .await;
+            if let Err(e) = waited {
+                s.note(format!("{e}"));
+            }
+        }
+        let requests: Vec<RequestRecord> = s
+            .server()
+            .log()
+            .snapshot()
+            .into_iter()
+            .skip(since)
+            .filter(|r| r.is_page_request_for(&path))
+            .collect();
         s.note(format!(
             "the navigation made {} request{} for {start} ({} with Service-Worker-Navigation-Preload); preload {}",
             requests.len(),

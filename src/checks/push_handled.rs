@@ -172,8 +172,13 @@ impl Check for PushHandled {
                 "the push message showed no notification, and the handler made no request for {}",
                 o.background
             )),
-            (true, Some(after), _) => Judgement::Fail(format!(
+            (true, Some(after), true) => Judgement::Fail(format!(
                 "the push message's notification is lost because the handler's work is not inside event.waitUntil: Chromium ended the idle worker {:.1}s after the message was delivered while its request for {} was still open, so no notification was shown; return the fetch-then-showNotification promise to `event.waitUntil`",
+                after.as_secs_f64(),
+                o.background
+            )),
+            (true, Some(after), false) => Judgement::Fail(format!(
+                "the push handler's work is not inside event.waitUntil: Chromium ended the idle worker {:.1}s after the message was delivered while its request for {} was still open, so that work was lost; the page lists notifications ({shown}), but not from the handler's finished work; return the fetch-then-showNotification promise to `event.waitUntil`",
                 after.as_secs_f64(),
                 o.background
             )),

@@ -179,6 +179,7 @@ impl Check for RedirectSafe {
         let controller = s.controller().await?;
         // The page now sits at the redirect's target: hold navigations of both.
         let hooks = s.server().hooks().clone();
+        let _release = hooks.release_on_drop();
         let mut held_paths = vec![observation.start.clone()];
         if let Some((_, location, _)) = &observation.redirect {
             if location.starts_with('/') {
@@ -261,8 +262,11 @@ impl Check for RedirectSafe {
             o.page
         );
         let Some(held) = &o.held else {
-            return Judgement::Pass(format!(
-                "{what}; {online} (restored from the back/forward cache, so nothing more was loaded)"
+            // A restore loads nothing: no request, no redirect, nothing of N's worker judged.
+            return Judgement::CannotJudge(format!(
+                "{what}; the {} was restored from the back/forward cache, so nothing was loaded and no redirect reached {}'s worker: judge it with `reload` or `new-tab` visits",
+                o.kind.noun(),
+                o.from
             ));
         };
         let control = held

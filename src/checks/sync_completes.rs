@@ -148,6 +148,12 @@ impl Check for SyncCompletes {
                 o.run.alive_for.as_secs_f64(),
                 o.tag
             )),
+            (None, None) if !o.run.delivered() => Judgement::Fail(format!(
+                "the sync event's work did not land: the worker stayed alive {:.0}s after the sync event `{}`, but its request for {} was closed before the released response reached it, and nothing was stored",
+                o.run.alive_for.as_secs_f64(),
+                o.tag,
+                o.background
+            )),
             (None, None) => Judgement::Pass(format!(
                 "the sync event's work reached the server: with its request for {} held open the worker stayed alive {:.0}s after the sync event `{}` (Chromium ends idle workers after 30s) and received the response (it stores nothing in Cache Storage)",
                 o.background,

@@ -139,6 +139,7 @@ impl Check for VarySafe {
         s.reload().await?;
         o.controller = s.controller().await?;
         let hooks = s.server().hooks().clone();
+        let _release = hooks.release_on_drop();
         hooks.hold(HoldRule {
             path: start.clone(),
             navigations_only: true,

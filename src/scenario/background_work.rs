@@ -76,6 +76,7 @@ impl Scenario {
         F: Future<Output = Result<(), ScenarioError>>,
     {
         let hooks = self.server().hooks().clone();
+        let _release = hooks.release_on_drop();
         hooks.hold(HoldRule {
             path: background.to_string(),
             navigations_only: false,

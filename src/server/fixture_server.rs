@@ -418,6 +418,8 @@ fn added_headers(
     path: &str,
     content_type: &str,
 ) -> Vec<(HeaderName, HeaderValue, String)> {
+    // The spec's globs name paths; a query (`/?source=pwa`) must not make them miss.
+    let path = crate::spec::strip_query(path);
     let mut out: Vec<(HeaderName, HeaderValue, String)> = Vec::new();
     let mut add = |name: HeaderName, value: HeaderValue, origin: String| {
         out.retain(|(n, _, _)| *n != name);

@@ -136,6 +136,16 @@ struct Armed {
     data_generation: u64,
 }
 
+/// Releases every hold of its hooks when dropped (see [`RuntimeHooks::release_on_drop`]).
+#[must_use = "the holds are released when this guard is dropped"]
+pub struct ReleaseOnDrop<'a>(&'a RuntimeHooks);
+
+impl Drop for ReleaseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.release_all();
+    }
+}
+
 /// The hooks of one fixture server.
 #[derive(Debug)]
 pub struct RuntimeHooks {
@@ -169,6 +179,12 @@ impl RuntimeHooks {
     pub fn release_all(&self) {
         self.lock().holds.clear();
         self.releases.send_modify(|n| *n += 1);
+    }
+
+    /// A guard that releases every hold when dropped, so a step that fails half-way (a `?`
+    /// between `hold` and `release_all`) leaves no rule armed and no response held.
+    pub fn release_on_drop(&self) -> ReleaseOnDrop<'_> {
+        ReleaseOnDrop(self)
     }
 
     /// Answers requests matching `pattern` with `bytes`-long generated bodies.

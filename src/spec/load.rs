@@ -87,6 +87,20 @@ pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecEr
         cdn: h.cdn,
         config: h.config,
     });
+    if let Some(fallback) = &routing.spa_fallback {
+        if routing.strip_base(&fallback.to).is_none() {
+            return Err(invalid(
+                locate_top_key(source, "spa_fallback"),
+                format!(
+                    "spa_fallback `{}` is outside `base: {}`: give the path the host serves it at (`{}{}`)",
+                    fallback.to,
+                    routing.base,
+                    routing.base,
+                    fallback.to.trim_start_matches('/')
+                ),
+            ));
+        }
+    }
     for c in &host.config {
         if let Some(name) = &c.deploy {
             if !deploys.iter().any(|d| &d.name == name) {

@@ -72,6 +72,9 @@ pub struct HostRules {
     file: HostFile,
     spec_routes: Vec<RouteRule>,
     spa_fallback: Option<SpaFallback>,
+    /// The path prefix the build is served under (`/`, `/app/`): where the host looks for the
+    /// build's `404.html` and, on Cloudflare Pages, its single-page `index.html`.
+    base: String,
     /// Files the host reads and does not publish (`_headers`, `_redirects`).
     hidden: Vec<String>,
 }
@@ -129,6 +132,7 @@ impl HostRules {
             file,
             spec_routes,
             spa_fallback: spec.routing.spa_fallback.clone(),
+            base: spec.routing.base.clone(),
             hidden,
         })
     }
@@ -140,6 +144,7 @@ impl HostRules {
             file: HostFile::default(),
             spec_routes: Vec::new(),
             spa_fallback: None,
+            base: "/".into(),
             hidden: Vec::new(),
         }
     }
@@ -158,6 +163,9 @@ impl HostRules {
         exists: &dyn Fn(&str) -> Option<String>,
     ) -> Routed {
         let path = strip_query(path_and_query);
+        // Hosts keep the query on the redirects they make themselves (clean URLs, trailing
+        // slashes).
+        let query = &path_and_query[path.len()..];
         let file_at = |p: &str| exists(p).filter(|k| !self.is_hidden(k));
         // Redirects and rewrites, in order: the first whose pattern matches and that applies
         // over an existing file (forced, or the host's redirects) or finds none. Netlify and
@@ -198,15 +206,14 @@ impl HostRules {
             // Vercel `cleanUrls` 301/308).
             if let Some(stem) = path.strip_suffix(".html") {
                 if file_at(path).is_some() {
-                    let location = stem.strip_suffix("index").unwrap_or(stem).to_string();
-                    let location = if location.is_empty() {
-                        "/".into()
-                    } else {
-                        location
+                    // `/docs/index.html` → `/docs/` (the slash stays; `/reindex.html` → `/reindex`).
+                    let location = match stem.strip_suffix("/index") {
+                        Some(dir) => format!("{dir}/"),
+                        None => stem.to_string(),
                     };
                     return Routed::Redirect {
                         status: facts.clean_url_status,
-                        location,
+                        location: format!("{location}{query}"),
                         via: format!("preset `{}` (clean URLs)", self.preset.name()),
                     };
                 }
@@ -223,14 +230,14 @@ impl HostRules {
             {
                 return Routed::Redirect {
                     status: facts.clean_url_status,
-                    location: format!("{path}/"),
+                    location: format!("{path}/{query}"),
                     via: "`trailingSlash: true`".into(),
                 };
             }
             Some(false) if path.len() > 1 && path.ends_with('/') && file_at(path).is_some() => {
                 return Routed::Redirect {
                     status: facts.clean_url_status,
-                    location: path.trim_end_matches('/').to_string(),
+                    location: format!("{}{query}", path.trim_end_matches('/')),
                     via: "`trailingSlash: false`".into(),
                 };
             }
@@ -266,7 +273,7 @@ impl HostRules {
                 }
             }
         }
-        if let Some(key) = file_at("/404.html").filter(|_| facts.custom_404) {
+        if let Some(key) = file_at(&format!("{}404.html", self.base)).filter(|_| facts.custom_404) {
             return Routed::File {
                 key,
                 status: 404,
@@ -274,7 +281,7 @@ impl HostRules {
             };
         }
         if facts.spa_without_404 {
-            if let Some(key) = file_at("/") {
+            if let Some(key) = file_at(&self.base) {
                 return Routed::File {
                     key,
                     status: 200,
@@ -459,6 +466,37 @@ mod tests {
         assert!(matches!(
             rules.route("/deep/link", true, &exists),
             Routed::File { ref key, status: 200, .. } if key == "/index.html"
+        ));
+    }
+
+    #[test]
+    fn clean_url_redirects_keep_the_directory_slash_and_the_query() {
+        let rules = HostRules::plain(HostPreset::CloudflarePages);
+        let exists = files(&["/index.html", "/reindex.html", "/docs/index.html"]);
+        let location = |p: &str| match rules.route(p, true, &exists) {
+            Routed::Redirect { location, .. } => location,
+            other => panic!("{p}: {other}"),
+        };
+        assert_eq!(location("/reindex.html"), "/reindex");
+        assert_eq!(location("/docs/index.html?x=1"), "/docs/?x=1");
+        assert_eq!(location("/index.html"), "/");
+    }
+
+    #[test]
+    fn the_404_page_and_the_spa_shell_are_found_under_the_base() {
+        let exists = files(&["/app/index.html", "/app/404.html"]);
+        let mut pages = HostRules::plain(HostPreset::GithubPages);
+        pages.base = "/app/".into();
+        assert!(matches!(
+            pages.route("/app/missing", true, &exists),
+            Routed::File { ref key, status: 404, .. } if key == "/app/404.html"
+        ));
+        let mut cloudflare = HostRules::plain(HostPreset::CloudflarePages);
+        cloudflare.base = "/app/".into();
+        let spa = files(&["/app/index.html"]);
+        assert!(matches!(
+            cloudflare.route("/app/deep/link", true, &spa),
+            Routed::File { ref key, status: 200, .. } if key == "/app/index.html"
         ));
     }
 }

@@ -63,14 +63,11 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// A matcher from an anchored regex (`^…$` is added when missing).
+    /// A matcher from a regex that must match the whole path. It is always wrapped in
+    /// `^(?:…)$`: anchors already there are harmless, and a pattern ending in an escaped `\$`
+    /// is still anchored.
     pub fn from_regex(regex: &str, text: &str) -> Result<Self, String> {
-        let anchored = match (regex.starts_with('^'), regex.ends_with('$')) {
-            (true, true) => regex.to_string(),
-            (true, false) => format!("{regex}$"),
-            (false, true) => format!("^{regex}"),
-            (false, false) => format!("^{regex}$"),
-        };
+        let anchored = format!("^(?:{regex})$");
         let regex =
             regex::Regex::new(&anchored).map_err(|e| format!("invalid pattern `{text}`: {e}"))?;
         Ok(Matcher {
@@ -209,6 +206,18 @@ mod tests {
         };
         assert_eq!(t.expand(&caps), "/posts/hello?rest=a/b");
         assert!(m.captures("/blog").is_none());
+    }
+
+    #[test]
+    fn every_pattern_matches_the_whole_path() {
+        // An escaped `\$` at the end is a literal dollar, not an anchor.
+        let m = Matcher::from_regex(r"^/price\$", "/price$").unwrap();
+        assert!(m.is_match("/price$"));
+        assert!(!m.is_match("/price$/more"));
+        let m = Matcher::from_regex(r"/a|/b", "/a|/b").unwrap();
+        assert!(m.is_match("/b"));
+        assert!(!m.is_match("/a/x"));
+        assert!(!m.is_match("/x/b"));
     }
 
     #[test]

@@ -38,7 +38,10 @@ for i in $(seq "$runs"); do
   if [ "$i" -gt 1 ]; then
     if ! cmp -s "$out/1.verdicts" "$out/$i.verdicts"; then
       verdict_changes=$((verdict_changes + 1)); status="VERDICTS CHANGED"
-      diff "$out/1.verdicts" "$out/$i.verdicts" | sed 's/^/    /'
+      # The whole lines, messages included: a changed verdict is diagnosed by what it said.
+      diff "$out/1.lines" "$out/$i.lines" | grep -E '^[<>]' \
+        | grep -F -f <(diff "$out/1.verdicts" "$out/$i.verdicts" | grep -E '^[<>]' | cut -c3- | awk '{print $2, $3, $4}') \
+        | sed 's/^/    /' | cut -c1-1200
     elif ! cmp -s "$out/1.lines" "$out/$i.lines"; then
       message_changes=$((message_changes + 1)); status="messages changed"
       diff "$out/1.lines" "$out/$i.lines" | sed 's/^/    /' | cut -c1-600

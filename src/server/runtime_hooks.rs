@@ -57,6 +57,16 @@ pub enum HoldEnd {
     Abandoned,
 }
 
+impl HoldEnd {
+    /// What happened to the response, in a message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            HoldEnd::Delivered => "it was delivered",
+            HoldEnd::Abandoned => "the connection was closed before it was delivered",
+        }
+    }
+}
+
 /// One request the server held.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldRequest {

@@ -232,6 +232,7 @@ mod tests {
                 status: 200,
                 content_type: Some("application/json".into()),
                 content_length: None,
+                opaque: false,
             },
         }
     }

@@ -38,4 +38,5 @@ define_checks! {
     NavigationPreload(navigation_preload),
     PushHandled(push_handled),
     SyncCompletes(sync_completes),
+    InstallUnderQuota(install_under_quota),
 }

@@ -31,7 +31,7 @@ pub use update_check::{
 
 pub use crate::browser::{
     CacheContents, CacheInfo, CachedEntry, ConsoleEntry, NetworkLog, NetworkRequest, ScenarioPage,
-    VersionStatus,
+    SwState, VersionStatus,
 };
 pub use crate::server::{
     preset_facts, shared_ttl, HoldEnd, HoldRule, RequestRecord, Routed, Stall, UrlPattern,

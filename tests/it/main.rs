@@ -9,6 +9,7 @@ mod cli;
 mod deploy_hazards;
 mod hosting;
 mod init;
+mod install_quota;
 mod npm_package;
 mod real_apps;
 mod reports;

@@ -8,7 +8,7 @@ use chromiumoxide::cdp::browser_protocol::browser::{
     PermissionDescriptor, PermissionSetting, SetPermissionParams,
 };
 use chromiumoxide::cdp::browser_protocol::cache_storage::{
-    Cache, Header, RequestCachedResponseParams,
+    Cache, CachedResponseType, Header, RequestCachedResponseParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{
     BringToFrontParams, CaptureScreenshotFormat, CaptureScreenshotParams, EventLoadEventFired,
@@ -18,7 +18,7 @@ use chromiumoxide::cdp::browser_protocol::service_worker::{
     DeliverPushMessageParams, DispatchSyncEventParams, StopAllWorkersParams,
 };
 use chromiumoxide::cdp::browser_protocol::storage::{
-    ClearDataForOriginParams, GetUsageAndQuotaParams, StorageType,
+    ClearDataForOriginParams, GetUsageAndQuotaParams, OverrideQuotaForOriginParams, StorageType,
 };
 use chromiumoxide::cdp::browser_protocol::target::SetAutoAttachParams;
 use chromiumoxide::listeners::EventStream;
@@ -39,6 +39,9 @@ pub struct CachedEntry {
     pub content_type: Option<String>,
     /// The cached response's `Content-Length`, if any.
     pub content_length: Option<u64>,
+    /// Whether the response is opaque (a `no-cors` cross-origin fetch): Chromium counts it
+    /// against the quota far above its size (padding).
+    pub opaque: bool,
 }
 
 /// A cache and every entry in it.
@@ -114,6 +117,10 @@ impl ScenarioPage {
                         status: e.response_status,
                         content_type: header("content-type"),
                         content_length: header("content-length").and_then(|v| v.parse().ok()),
+                        opaque: matches!(
+                            e.response_type,
+                            CachedResponseType::OpaqueResponse | CachedResponseType::OpaqueRedirect
+                        ),
                     }
                 }));
                 if got == 0 || entries.len() as f64 >= page.return_count {
@@ -248,6 +255,21 @@ impl ScenarioPage {
             }
         }
         Ok(usage)
+    }
+
+    /// Sets `origin`'s storage quota to `bytes` (CDP `Storage.overrideQuotaForOrigin`, held by
+    /// this page's DevTools session), or back to Chromium's default with `None`: a device near
+    /// its quota, without filling a disk.
+    pub async fn override_quota(
+        &self,
+        origin: &str,
+        bytes: Option<u64>,
+    ) -> Result<(), BrowserError> {
+        let mut params = OverrideQuotaForOriginParams::new(origin);
+        params.quota_size = bytes.map(|b| b as f64);
+        self.call("Storage.overrideQuotaForOrigin", self.page.execute(params))
+            .await
+            .map(|_| ())
     }
 
     /// Stops every running worker of the browser (CDP `ServiceWorker.stopAllWorkers`), the way

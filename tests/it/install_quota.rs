@@ -1,0 +1,50 @@
+//! `install-under-quota` (issue 15), proven both ways in real Chromium with the origin's quota
+//! set through CDP `Storage.overrideQuotaForOrigin`: a worker that precaches every file again
+//! under a new cache name needs room for a second copy of itself and fails its install on a
+//! device near its quota, on every visit; one keyed by revision adds only what changed.
+
+use swgate::outcome::Verdict;
+
+use crate::util::{assert_message_has, assert_verdict, run_specs};
+
+// The usage figures come from Chromium's own accounting (script and cache overheads), which
+// may differ between Chromium versions: asserted by shape; the bytes an install stored are the
+// files' sizes and are exact.
+#[test]
+fn an_install_that_refetches_everything_fails_near_the_quota_and_an_incremental_one_fits() {
+    let s = run_specs(&["specs/quota-incremental.yaml"]);
+    assert_verdict(
+        &s,
+        "install-under-quota",
+        Verdict::Pass,
+        "with the quota at v1's usage plus 50% of N's usage (",
+    );
+    assert_message_has(
+        &s,
+        "install-under-quota",
+        "), v2's worker installed beside v1's caches; the origin's storage went from ",
+    );
+    assert_verdict(
+        &s,
+        "caches-pruned",
+        Verdict::Pass,
+        "no cache holds v1's bytes",
+    );
+    let s = run_specs(&["specs/quota-refetch.yaml"]);
+    assert_verdict(
+        &s,
+        "install-under-quota",
+        Verdict::Fail,
+        "with the quota at v1's usage plus 50% of N's usage (",
+    );
+    for part in [
+        "), v2's install fails on a device near its quota (v2's worker failed to install: \
+         ServiceWorker failed to handle event (event.waitUntil Promise rejected)); it failed \
+         again on the next visit, and will on every visit; without the quota it installs, and \
+         its install stores 266.7 KiB beside v1's ",
+        "; the user stays on v1: v2 (document from service worker (network), worker v1 controls \
+         the page). Precache only what changed (one cache, entries keyed by revision",
+    ] {
+        assert_message_has(&s, "install-under-quota", part);
+    }
+}

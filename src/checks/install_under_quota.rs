@@ -16,7 +16,7 @@
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use crate::scenario::{CacheContents, Scenario, ScenarioError, SwState, UpdateCheck, VersionStatus};
+use crate::scenario::{CacheContents, CachedEntry, Scenario, ScenarioError, SwState, UpdateCheck, VersionStatus};
 use crate::spec::{BuildFacts, Spec, Suggestion};
 
 use super::registry::Check;
@@ -162,8 +162,13 @@ pub enum UnderQuota {
     Unchanged,
     /// N+1's worker installed (and activated or waits).
     Installed {
-        /// Usage once it installed.
-        usage_after: u64,
+        /// The bytes of the cache entries its install stored (by `Content-Length`).
+        added: u64,
+        /// Opaque responses among them.
+        opaque_added: usize,
+        /// Whether the origin's usage ended above the quota (padded opaque responses are
+        /// checked at their own size when written, then counted padded).
+        over_quota: bool,
     },
     /// N+1's install failed.
     Failed {
@@ -254,9 +259,17 @@ impl Check for InstallUnderQuota {
         s.reload().await?;
         o.outcome = match s.await_update_check(since).await? {
             UpdateCheck::Unchanged => UnderQuota::Unchanged,
-            UpdateCheck::Activated | UpdateCheck::Waiting => UnderQuota::Installed {
-                usage_after: s.storage_usage(&to).await?.usage.total(),
-            },
+            UpdateCheck::Activated | UpdateCheck::Waiting => {
+                // What the install stored is complete once it installed: entries not there
+                // before, by cache and URL (activation may still be deleting N's).
+                let after = s.page().cache_contents(&origin).await?;
+                let opaque_added = new_entries(&before, &after).filter(|e| e.opaque).count();
+                UnderQuota::Installed {
+                    added: added_bytes(&before, &after),
+                    opaque_added,
+                    over_quota: s.storage_usage(&to).await?.usage.total() > quota,
+                }
+            }
             UpdateCheck::Failed(reason) => {
                 // The next visit: N must still answer, and Chromium tries the install again
                 // (a failed worker is retried on every update check, docs/chromium.md).
@@ -313,12 +326,21 @@ impl Check for InstallUnderQuota {
                 "{}'s worker script is identical to {}'s, so no new worker installs: nothing to judge under a quota",
                 o.to, o.from
             )),
-            UnderQuota::Installed { usage_after } => Judgement::Pass(format!(
-                "{setting}, {}'s worker installed beside {}'s caches; the origin's storage went from {} to {}",
+            UnderQuota::Installed {
+                added,
+                opaque_added,
+                over_quota: true,
+            } => Judgement::Fail(format!(
+                "{setting}, {}'s worker installed, but it left the origin above its quota: its install stored {} and {opaque_added} opaque response{}, which Chromium checks at their own size when written and then counts padded, by megabytes (5.7 and 22.3 MiB measured for one 44-byte response); every later write fails, the next release's install included. Cache cross-origin responses with CORS, or not at all",
+                o.to,
+                human_bytes(*added),
+                if *opaque_added == 1 { "" } else { "s" }
+            )),
+            UnderQuota::Installed { added, .. } => Judgement::Pass(format!(
+                "{setting}, {}'s worker installed beside {}'s caches: its install stored {}{opaque}",
                 o.to,
                 o.from,
-                human_bytes(o.usage),
-                human_bytes(*usage_after)
+                human_bytes(*added)
             )),
             UnderQuota::Failed {
                 reason,
@@ -401,9 +423,12 @@ async fn next_install(
     }
 }
 
-/// The `Content-Length` bytes of entries in `after` that were not in `before` (by cache name
-/// and URL): what an install stored.
-fn added_bytes(before: &[CacheContents], after: &[CacheContents]) -> u64 {
+/// The entries of `after` that were not in `before` (by cache name and URL): what an install
+/// stored.
+fn new_entries<'a>(
+    before: &'a [CacheContents],
+    after: &'a [CacheContents],
+) -> impl Iterator<Item = &'a CachedEntry> + 'a {
     let known: std::collections::BTreeSet<(&str, &str)> = before
         .iter()
         .flat_map(|c| c.entries.iter().map(move |e| (c.name.as_str(), e.url.as_str())))
@@ -411,9 +436,13 @@ fn added_bytes(before: &[CacheContents], after: &[CacheContents]) -> u64 {
     after
         .iter()
         .flat_map(|c| c.entries.iter().map(move |e| (c.name.as_str(), e)))
-        .filter(|(name, e)| !known.contains(&(*name, e.url.as_str())))
-        .filter_map(|(_, e)| e.content_length)
-        .sum()
+        .filter(move |(name, e)| !known.contains(&(*name, e.url.as_str())))
+        .map(|(_, e)| e)
+}
+
+/// The `Content-Length` bytes of [`new_entries`].
+fn added_bytes(before: &[CacheContents], after: &[CacheContents]) -> u64 {
+    new_entries(before, after).filter_map(|e| e.content_length).sum()
 }
 
 #[cfg(test)]
@@ -458,10 +487,12 @@ mod tests {
             "{fail:?}"
         );
         let pass = check.judge(&observation(UnderQuota::Installed {
-            usage_after: 301 << 10,
+            added: 1 << 10,
+            opaque_added: 0,
+            over_quota: false,
         }));
         assert!(
-            matches!(pass, Judgement::Pass(ref m) if m.ends_with("v2's worker installed beside v1's caches; the origin's storage went from 300.0 KiB to 301.0 KiB")),
+            matches!(pass, Judgement::Pass(ref m) if m.ends_with("v2's worker installed beside v1's caches: its install stored 1.0 KiB")),
             "{pass:?}"
         );
     }

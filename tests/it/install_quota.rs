@@ -22,7 +22,7 @@ fn an_install_that_refetches_everything_fails_near_the_quota_and_an_incremental_
     assert_message_has(
         &s,
         "install-under-quota",
-        "), v2's worker installed beside v1's caches; the origin's storage went from ",
+        "), v2's worker installed beside v1's caches: its install stored 274 B",
     );
     assert_verdict(
         &s,

@@ -495,5 +495,14 @@ mod tests {
             matches!(pass, Judgement::Pass(ref m) if m.ends_with("v2's worker installed beside v1's caches: its install stored 1.0 KiB")),
             "{pass:?}"
         );
+        let over = check.judge(&observation(UnderQuota::Installed {
+            added: 1 << 10,
+            opaque_added: 1,
+            over_quota: true,
+        }));
+        assert!(
+            matches!(over, Judgement::Fail(ref m) if m.contains("v2's worker installed, but it left the origin above its quota: its install stored 1.0 KiB and 1 opaque response, which Chromium checks at their own size")),
+            "{over:?}"
+        );
     }
 }

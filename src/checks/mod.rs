@@ -39,4 +39,5 @@ define_checks! {
     PushHandled(push_handled),
     SyncCompletes(sync_completes),
     InstallUnderQuota(install_under_quota),
+    UpdateModeSwitch(update_mode_switch),
 }

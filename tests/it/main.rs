@@ -9,7 +9,7 @@ mod cli;
 mod deploy_hazards;
 mod hosting;
 mod init;
-mod install_quota;
+mod next_hazards;
 mod npm_package;
 mod real_apps;
 mod reports;

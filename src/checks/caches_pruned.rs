@@ -32,7 +32,7 @@ use crate::spec::{resolve_transition, DeployRef};
     expecting = "a mapping of the check's parameters"
 )]
 pub struct CachesPruned {
-    /// The deploy whose caches must go (default: the first).
+    /// The deploy whose caches must go (default: the first). `all`: every deploy before `to`, one scenario each.
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
     /// The deploy whose activation must remove them (default: the second).
@@ -94,6 +94,10 @@ impl Check for CachesPruned {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

@@ -129,7 +129,7 @@ impl schemars::JsonSchema for Headroom {
     expecting = "a mapping of the check's parameters"
 )]
 pub struct InstallUnderQuota {
-    /// The deploy the user installed (N; default: the first).
+    /// The deploy the user installed (N; default: the first). `all`: every deploy before `to`, one scenario each.
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
     /// The deploy whose install must fit (N+1; default: the second).
@@ -225,6 +225,10 @@ impl Check for InstallUnderQuota {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

@@ -9,7 +9,7 @@ pub(crate) use registry::Check;
 // What the generated dispatch names.
 use crate::outcome::Judgement;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::spec::{BuildFacts, CheckEntry, Spec, Suggestion};
+use crate::spec::{BuildFacts, CheckEntry, DeployRef, Spec, Suggestion};
 use schemars::SchemaGenerator;
 use serde::de::{self, MapAccess};
 

@@ -19,7 +19,7 @@ use crate::spec::{resolve_transition, DeployRef};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NavigationNetworkPath {
-    /// The deploy the user has cached (default: the first).
+    /// The deploy the user has cached (default: the first). `all`: every deploy before `to`, one scenario each.
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
     /// The deploy the navigation must show (default: the second).
@@ -82,6 +82,10 @@ impl Check for NavigationNetworkPath {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

@@ -24,7 +24,7 @@ use crate::spec::{resolve_transition, strip_query, DeployRef};
     expecting = "a mapping of the check's parameters"
 )]
 pub struct NavigationPreload {
-    /// The deploy the user installed (default: the first).
+    /// The deploy the user installed (default: the first). `all`: every deploy before `to`, one scenario each.
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
     /// The deploy whose worker takes over (default: the second).
@@ -83,6 +83,10 @@ impl Check for NavigationPreload {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

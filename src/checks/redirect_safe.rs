@@ -41,7 +41,7 @@ pub struct RedirectSafe {
     pub within: f64,
     /// How the returning user comes back to the start page, which N+1 redirects (`new-tab`, `reload`, `navigate`, `back-forward`).
     pub visits: Visits,
-    /// The deploy the user installed (default: the first).
+    /// The deploy the user installed (default: the first). `all`: every deploy before `to`, one scenario each.
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
     /// The deploy that adds the redirect (default: the second).
@@ -131,6 +131,10 @@ impl Check for RedirectSafe {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

@@ -13,7 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::scenario::{Scenario, ScenarioError};
-use crate::spec::{BuildFacts, CheckParams, Spec, Suggestion, VisitKind};
+use crate::spec::{BuildFacts, CheckParams, DeployRef, Spec, Suggestion, VisitKind, FROM_ALL};
 
 use super::{check_schemas, CheckConfig, CHECKS};
 
@@ -43,6 +43,12 @@ pub(crate) trait Check {
     /// `visits:` parameter). Checks without one keep the reload they always made.
     fn visits(&self) -> &[VisitKind] {
         &[VisitKind::Reload]
+    }
+
+    /// The transition's `from` (N) and `to` (N+1), for checks judged from one deploy to the
+    /// next: what `from: all` expands (one scenario per earlier deploy). `None` for the others.
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        None
     }
 
     /// Everything the check saw, in the order it saw it.
@@ -124,6 +130,13 @@ macro_rules! define_checks {
                     $(CheckConfig::$variant(_) => {
                         <crate::checks::$module::$variant as Check>::EXPECTED_SECONDS
                     })+
+                }
+            }
+
+            /// The transition's `from` and `to`, for checks judged from one deploy to the next.
+            pub fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+                match self {
+                    $(CheckConfig::$variant(c) => c.transition(),)+
                 }
             }
 
@@ -250,6 +263,19 @@ impl CheckParams for CheckConfig {
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+    fn expands_from_all(&self) -> Option<Option<String>> {
+        let mut copy = self.clone();
+        let (from, to) = copy.transition()?;
+        (from.given() == Some(FROM_ALL)).then(|| to.given().map(str::to_owned))
+    }
+    fn with_pair(&self, from: &str, to: &str) -> Self {
+        let mut copy = self.clone();
+        if let Some((f, t)) = copy.transition() {
+            *f = DeployRef::named(from);
+            *t = DeployRef::named(to);
+        }
+        copy
     }
 }
 

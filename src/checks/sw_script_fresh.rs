@@ -31,7 +31,7 @@ pub struct SwScriptFresh {
     pub edge: bool,
     /// Seconds between N+1's deploy and the user's next visit, on the edge's clock (default 60).
     pub after_seconds: u64,
-    /// The deploy the user installed (default: the first).
+    /// The deploy the user installed (default: the first). `all`: every deploy before `to`, one scenario each.
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
     /// The deploy that follows (default: the second).
@@ -112,6 +112,10 @@ impl Check for SwScriptFresh {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

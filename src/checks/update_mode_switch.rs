@@ -30,7 +30,7 @@ const SKIP_WAITING: &str = "SKIP_WAITING";
     expecting = "a mapping of the check's parameters"
 )]
 pub struct UpdateModeSwitch {
-    /// The deploy the user installed (N; default: the first).
+    /// The deploy the user installed (N; default: the first). `all`: every deploy before `to`, one scenario each.
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
     /// The deploy that must reach the user (N+1; default: the second).
@@ -125,6 +125,10 @@ impl Check for UpdateModeSwitch {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

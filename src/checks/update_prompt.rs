@@ -34,7 +34,7 @@ pub struct UpdatePrompt {
     )]
     #[schemars(range(min = 1))]
     pub prompt_seconds: u32,
-    /// The deploy the user installed (default: the first).
+    /// The deploy the user installed (default: the first). `all`: every deploy before `to`, one scenario each.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
@@ -112,6 +112,10 @@ impl Check for UpdatePrompt {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

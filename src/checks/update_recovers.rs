@@ -31,7 +31,7 @@ pub struct UpdateRecovers {
     pub reloads: u32,
     /// How the returning user comes back (`new-tab`, `reload`, `navigate`, `back-forward`), each kind judged within R visits.
     pub visits: Visits,
-    /// The deploy the user installed (default: the first).
+    /// The deploy the user installed (default: the first). `all`: every deploy before `to`, one scenario each.
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
     /// The deploy that must reach the user (default: the second).
@@ -105,6 +105,10 @@ impl Check for UpdateRecovers {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

@@ -33,7 +33,7 @@ pub struct VarySafe {
     #[serde(deserialize_with = "crate::spec::positive_seconds")]
     #[schemars(range(min = 0.1))]
     pub within: f64,
-    /// The deploy the user installed (default: the first).
+    /// The deploy the user installed (default: the first). `all`: every deploy before `to`, one scenario each.
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
     /// The deploy that adds `Vary` (default: the second).
@@ -99,6 +99,10 @@ impl Check for VarySafe {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

@@ -35,7 +35,7 @@ pub struct VersionSkew {
     #[serde(deserialize_with = "crate::spec::positive")]
     #[schemars(range(min = 1))]
     pub reloads: u32,
-    /// The deploy the user installed (default: the first).
+    /// The deploy the user installed (default: the first). `all`: every deploy before `to`, one scenario each.
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
     /// The deploy that follows (default: the second).
@@ -137,6 +137,10 @@ impl Check for VersionSkew {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

@@ -32,7 +32,7 @@ pub struct WorkerUrlMoved {
     #[schemars(range(min = 1))]
     pub reloads: u32,
     /// The deploy the user installed, whose worker is at the spec's `service_worker` (default:
-    /// the first).
+    /// the first). `all`: every deploy before `to`, one scenario each.
     #[schemars(with = "Option<String>")]
     pub from: DeployRef,
     /// The deploy that registers its worker elsewhere (default: the second).
@@ -100,6 +100,10 @@ impl Check for WorkerUrlMoved {
     }
 
     type Observation = Observation;
+
+    fn transition(&mut self) -> Option<(&mut DeployRef, &mut DeployRef)> {
+        Some((&mut self.from, &mut self.to))
+    }
 
     async fn observe(&self, s: &mut Scenario) -> Result<Observation, ScenarioError> {
         let (from, to) = (self.from.name().to_string(), self.to.name().to_string());

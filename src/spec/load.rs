@@ -6,7 +6,9 @@ use super::error::SpecError;
 use std::sync::Arc;
 
 use super::host::{Host, Redirect, Routing};
-use super::plan::{CheckEntry, CheckSet, Deploy, HeaderRule, Location, Spec, VersionMarker};
+use super::plan::{
+    CheckEntry, CheckSet, Deploy, HeaderRule, Location, Spec, VersionMarker, FROM_ALL,
+};
 use super::raw::{self, RawSpec, RawVersionMarker};
 use super::url::files_for_url_path;
 
@@ -227,32 +229,72 @@ pub fn parse_spec<C: CheckSet>(path: &Path, source: &str) -> Result<Spec, SpecEr
     let item_positions = locate_list_items(source, "checks");
     let checks_key = locate_top_key(source, "checks");
     let mut checks = Vec::with_capacity(raw.checks.len());
-    for (i, mut config) in raw.checks.into_iter().enumerate() {
+    for (i, config) in raw.checks.into_iter().enumerate() {
         let (line, column) = item_positions
             .get(i)
             .copied()
             .or(checks_key)
             .unwrap_or((1, 1));
-        config.resolve(&spec).map_err(|message| {
+        let at = |message: String| {
             invalid(
                 Some((line, column)),
                 format!("{}: {message}", config.name()),
             )
-        })?;
-        checks.push(CheckEntry {
-            label: config.name().to_string(),
-            config: Arc::new(config),
-            location: Location {
-                file: path.to_path_buf(),
-                line,
-                column,
-            },
-        });
+        };
+        // `from: all`: one entry per deploy released before `to` (default: the last), so a
+        // user who last visited several releases ago is judged too.
+        let entries: Vec<(C, String)> = match config.expands_from_all() {
+            None => vec![(config, String::new())],
+            Some(to) => {
+                let to = match to {
+                    Some(name) => name,
+                    None => spec
+                        .deploys
+                        .last()
+                        .map(|d| d.name.clone())
+                        .unwrap_or_default(),
+                };
+                let Some(index) = spec.deploys.iter().position(|d| d.name == to) else {
+                    return Err(at(format!("`to: {to}` names no deploy of this spec")));
+                };
+                if index == 0 {
+                    return Err(at(format!(
+                        "`from: {FROM_ALL}` judges every deploy released before `to`, and `{to}` is the first"
+                    )));
+                }
+                spec.deploys[..index]
+                    .iter()
+                    .map(|d| {
+                        (
+                            config.with_pair(&d.name, &to),
+                            format!(" (from {})", d.name),
+                        )
+                    })
+                    .collect()
+            }
+        };
+        for (mut config, suffix) in entries {
+            config.resolve(&spec).map_err(|message| {
+                invalid(
+                    Some((line, column)),
+                    format!("{}: {message}", config.name()),
+                )
+            })?;
+            checks.push(CheckEntry {
+                label: format!("{}{suffix}", config.name()),
+                config: Arc::new(config),
+                location: Location {
+                    file: path.to_path_buf(),
+                    line,
+                    column,
+                },
+            });
+        }
     }
-    let names: Vec<&'static str> = checks.iter().map(|c| c.config.name()).collect();
+    let labels: Vec<String> = checks.iter().map(|c| c.label.clone()).collect();
     for entry in &mut checks {
-        if names.iter().filter(|n| **n == entry.config.name()).count() > 1 {
-            entry.label = format!("{} @{}", entry.config.name(), entry.location.line);
+        if labels.iter().filter(|l| **l == entry.label).count() > 1 {
+            entry.label = format!("{} @{}", entry.label, entry.location.line);
         }
     }
     spec.checks = checks;
@@ -375,6 +417,9 @@ pub(super) mod tests {
         }
         fn as_any(&self) -> &dyn Any {
             self
+        }
+        fn with_pair(&self, _: &str, _: &str) -> Self {
+            unreachable!("the stand-in is never a transition")
         }
     }
 

@@ -22,7 +22,7 @@ pub use params::{
     positive, positive_seconds, resolve_first, resolve_transition, url_path, url_paths, DeployRef,
 };
 pub use plan::{
-    CheckEntry, CheckParams, CheckSet, Deploy, HeaderRule, Location, Spec, VersionMarker,
+    CheckEntry, CheckParams, CheckSet, Deploy, HeaderRule, Location, Spec, VersionMarker, FROM_ALL,
 };
 pub(crate) use raw::{one_key_of, one_key_schema, unknown_name_hint, UrlPath};
 pub(crate) use schema::schema_generator;

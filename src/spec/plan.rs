@@ -113,7 +113,20 @@ pub trait CheckParams: fmt::Debug + Send + Sync + 'static {
     fn resolve(&mut self, spec: &Spec) -> Result<(), String>;
     /// For the layer that defined the type, to get it back.
     fn as_any(&self) -> &dyn Any;
+    /// For a transition check (one deploy to the next) given `from: all`: the `to` the spec
+    /// named, if any (`Some(None)`: `to` left to its default). `None` for every other entry.
+    fn expands_from_all(&self) -> Option<Option<String>> {
+        None
+    }
+    /// A copy of this entry judging `from` → `to` (only asked of entries [`Self::expands_from_all`]
+    /// answered for).
+    fn with_pair(&self, from: &str, to: &str) -> Self
+    where
+        Self: Sized;
 }
+
+/// The `from:` value that expands a transition check into one scenario per earlier deploy.
+pub const FROM_ALL: &str = "all";
 
 /// A type the `checks:` list parses into: one list item (a bare name or a one-key mapping),
 /// with a schema for `swgate schema`. Loading is generic over it; the plan is not.

@@ -81,3 +81,40 @@ fn an_update_mode_switch_strands_users_only_from_auto_to_prompt() {
     );
     assert_message_has(&s, "update-mode-switch", "| new-tab: passes");
 }
+
+/// `from: all` judges a user coming from every earlier release: an app whose v2 migrated v1's
+/// cache away and whose v3 dropped that migration is clean from v2 and leaves v1's cache behind
+/// for a user who skipped v2.
+#[test]
+fn from_all_catches_an_upgrade_that_breaks_only_from_two_releases_back() {
+    let s = run_specs(&["specs/cache-scheme-changed.yaml"]);
+    let verdict = |label: &str| {
+        s.results
+            .iter()
+            .find(|r| r.label == label)
+            .unwrap_or_else(|| panic!("no result labelled {label}: {:?}", s.results))
+    };
+    let from_v2 = verdict("caches-pruned (from v2)");
+    assert_eq!(from_v2.verdict, Verdict::Pass, "{}", from_v2.message);
+    let from_v1 = verdict("caches-pruned (from v1)");
+    assert!(
+        from_v1.verdict == Verdict::Fail
+            && from_v1.message
+                == "old entries pile up on users' disks: after v3's worker activated, 1 cache \
+                    entry still holds v1's bytes for files v3 changed or dropped: / in \
+                    `app-cache` (v1's bytes; v3 changed it)",
+        "{:?}: {}",
+        from_v1.verdict,
+        from_v1.message
+    );
+    for label in ["update-recovers (from v1)", "update-recovers (from v2)"] {
+        let r = verdict(label);
+        assert!(
+            r.verdict == Verdict::Pass && r.message.starts_with("reached v3 on reload 1 of 3"),
+            "{label}: {:?} {}",
+            r.verdict,
+            r.message
+        );
+    }
+    assert_eq!(s.results.len(), 4);
+}

@@ -158,14 +158,12 @@ impl Check for UpdateModeSwitch {
         s.deploy(&to)?;
         let since = s.server().log().len();
         let run = s.reload_until(&to, self.reloads).await?;
+        // Each failure once, sorted: how often a visit repeats a request is not the point.
         let failed = s
             .server()
             .log()
-            .snapshot()
-            .iter()
-            .skip(since)
-            .filter(|r| r.status >= 400)
-            .map(|r| format!("{} for {}", r.status, r.path))
+            .errors_since(since)
+            .into_iter()
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();

@@ -382,15 +382,7 @@ impl Scenario {
                 self.wait.as_secs()
             )),
         };
-        let answered: Vec<String> = self
-            .server
-            .log()
-            .snapshot()
-            .iter()
-            .skip(since)
-            .filter(|r| r.status >= 400)
-            .map(|r| format!("{} for {}", r.status, r.path))
-            .collect();
+        let answered = self.server.log().errors_since(since);
         let server = (!answered.is_empty()).then(|| {
             format!(
                 "while it installed the server answered {}",

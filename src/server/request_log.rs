@@ -98,6 +98,19 @@ impl RequestLog {
         self.len() == 0
     }
 
+    /// `404 for /x` for each request from position `since` on that the server answered with
+    /// an error status, in order.
+    pub fn errors_since(&self, since: usize) -> Vec<String> {
+        self.records
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .skip(since)
+            .filter(|r| r.status >= 400)
+            .map(|r| format!("{} for {}", r.status, r.path))
+            .collect()
+    }
+
     /// The newest record matching `pred`.
     pub fn last_matching(&self, pred: impl Fn(&RequestRecord) -> bool) -> Option<RequestRecord> {
         self.records

@@ -61,6 +61,10 @@ fn connect_drives_an_existing_chromium_and_leaves_it_running() {
             "--remote-debugging-address=127.0.0.1",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
+        // Chromium keeps its singleton socket in `$TMPDIR/org.chromium.Chromium.*/` and removes
+        // it only on a normal exit: this test kills it, so that directory goes in the profile,
+        // removed with it (one was left in /tmp per integration run).
+        .env("TMPDIR", profile.path())
         .arg("about:blank")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

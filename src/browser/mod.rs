@@ -16,8 +16,8 @@ pub use launch::{
 };
 pub use network_log::{cache_label, NetworkLog, NetworkRequest};
 pub use page::{
-    CacheContents, CacheInfo, CachedBody, CachedEntry, ConsoleEntry, DeployOfScript, LoadInFlight,
-    RegisterCalls, ScenarioPage,
+    BackgroundEvent, BackgroundRecord, CacheContents, CacheInfo, CachedBody, CachedEntry,
+    ConsoleEntry, DeployOfScript, LoadInFlight, RegisterCalls, ScenarioPage,
 };
 pub use session::BrowserSession;
 pub use sw_state::{SwState, SwVersion, VersionStatus, WorkerError};

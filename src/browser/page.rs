@@ -31,7 +31,9 @@ use super::network_log::{cache_label, NetworkLog};
 use super::sw_state::SwState;
 use crate::timeline::Timeline;
 
+mod background_services;
 mod runtime_cdp;
+pub use background_services::{BackgroundEvent, BackgroundRecord};
 pub use runtime_cdp::{CacheContents, CachedBody, CachedEntry, LoadInFlight};
 
 /// A console error, uncaught exception or worker error.

@@ -7,13 +7,14 @@
 //! who accepted the prompt), delivers the message (CDP `ServiceWorker.deliverPushMessage`: no
 //! push service or subscription needed), holds the handler's request at the server while
 //! Chromium decides ([`crate::scenario::IDLE_TERMINATION_BOUND`]), and reads the notifications
-//! through the page (`registration.getNotifications()`).
-
-use std::time::{Duration, Instant};
+//! in Chromium's background-service record (CDP `BackgroundService`: "Notification displayed",
+//! "Push event completed"), not through `registration.getNotifications()`, whose read races
+//! the handler's `showNotification` (see [`crate::browser::BackgroundRecord`]).
 
 use serde::Deserialize;
 
-use crate::scenario::{BackgroundRun, Scenario, ScenarioError, POLL};
+use crate::browser::BackgroundEvent;
+use crate::scenario::{BackgroundRun, Scenario, ScenarioError};
 use crate::spec::{BuildFacts, Spec, Suggestion};
 
 use super::registry::Check;
@@ -65,15 +66,18 @@ pub struct Observation {
     pub registered: bool,
     /// What became of the held request.
     pub run: BackgroundRun,
-    /// The titles of the notifications the page lists afterwards.
+    /// The titles of the notifications Chromium displayed after the message was delivered.
     pub notifications: Vec<String>,
+    /// The status Chromium logged when the push event completed, if it did.
+    pub completed: Option<String>,
+    /// Whether the push event was still running the scenario's wait after the release.
+    pub unfinished: bool,
 }
 
-/// How long a notification may take to be listed once the handler's response was released.
-const NOTIFICATION_BOUND: Duration = Duration::from_secs(30);
-
-/// The titles of the origin's notifications, read through the page.
-const NOTIFICATIONS: &str = "navigator.serviceWorker.getRegistration().then(r => r ? r.getNotifications() : []).then(ns => ns.map(n => n.title))";
+/// Chromium's record of a finished push event.
+fn is_push_completed(e: &BackgroundEvent) -> bool {
+    e.service == "pushMessaging" && e.name == "Push event completed"
+}
 
 impl Check for PushHandled {
     const NAME: &'static str = "push-handled";
@@ -106,11 +110,17 @@ impl Check for PushHandled {
             registered: false,
             run: BackgroundRun::default(),
             notifications: Vec::new(),
+            completed: None,
+            unfinished: false,
         };
         let Some(registration) = s.live_registration_id() else {
             return Ok(o);
         };
         o.registered = true;
+        // Chromium's own record of the push event and the notifications it showed: reading
+        // `getNotifications()` instead races the handler's `showNotification` and can lose the
+        // notification for good (see `browser::BackgroundRecord`).
+        let record = s.page().record_background_services(&origin).await?;
         o.run = s
             .hold_background_work(&self.background, "the push message was delivered", async {
                 s.page()
@@ -120,33 +130,49 @@ impl Check for PushHandled {
                 Ok(())
             })
             .await?;
-        // A delivered response (or a handler that fetched nothing) shows its notification
-        // shortly (measured 0.1 s after the release, Chromium 148, both cores busy): read until
-        // one is listed, bounded generously, since only a failing app waits it out; a worker
-        // Chromium ended shows none, so it is read once.
-        let bound = if o.run.ended_after.is_some() {
-            Duration::ZERO
+        let events = if o.run.ended_after.is_some() {
+            // The worker is gone: whatever it showed was logged long before.
+            record.events()
         } else {
-            s.wait().max(NOTIFICATION_BOUND)
-        };
-        let deadline = Instant::now() + bound;
-        loop {
-            let titles = s.page().evaluate_current(NOTIFICATIONS).await?;
-            o.notifications = titles
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|t| t.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !o.notifications.is_empty() || Instant::now() >= deadline {
-                break;
+            // The handler has its response (or made no request): its push event completes once
+            // its `waitUntil` promises settle, after the notification it shows there.
+            match s
+                .page()
+                .wait_for_background(
+                    &record,
+                    "the push event to complete",
+                    s.wait(),
+                    |ev| ev.iter().any(is_push_completed),
+                )
+                .await
+            {
+                Ok(events) => events,
+                Err(crate::browser::BrowserError::Timeout { .. }) => {
+                    o.unfinished = true;
+                    record.events()
+                }
+                Err(e) => return Err(e.into()),
             }
-            tokio::time::sleep(POLL).await;
+        };
+        o.completed = events
+            .iter()
+            .find(|e| is_push_completed(e))
+            .map(|e| e.get("Status").unwrap_or("no status").to_string());
+        o.notifications = events
+            .iter()
+            .filter(|e| e.service == "notifications" && e.name == "Notification displayed")
+            .map(|e| e.get("Title").unwrap_or_default().to_string())
+            .collect();
+        match &o.completed {
+            Some(status) => s.note(format!("Chromium: push event completed ({status})")),
+            None if o.unfinished => s.note(format!(
+                "Chromium: the push event had not completed {:.0}s after the release",
+                s.wait().as_secs_f64()
+            )),
+            None => s.note("Chromium logged no completed push event"),
         }
         s.note(format!(
-            "notifications: {}",
+            "notifications Chromium displayed: {}",
             if o.notifications.is_empty() {
                 "none".to_string()
             } else {
@@ -183,7 +209,7 @@ impl Check for PushHandled {
                 o.background
             )),
             (true, Some(after), false) => Judgement::Fail(format!(
-                "the push handler's work is not inside event.waitUntil: Chromium ended the idle worker {:.1}s after the message was delivered while its request for {} was still open, so that work was lost; the page lists notifications ({shown}), but not from the handler's finished work; return the fetch-then-showNotification promise to `event.waitUntil`",
+                "the push handler's work is not inside event.waitUntil: Chromium ended the idle worker {:.1}s after the message was delivered while its request for {} was still open, so that work was lost; Chromium displayed notifications ({shown}), but not from the handler's finished work; return the fetch-then-showNotification promise to `event.waitUntil`",
                 after.as_secs_f64(),
                 o.background
             )),
@@ -193,10 +219,13 @@ impl Check for PushHandled {
                 o.run.alive_for.as_secs_f64()
             )),
             (true, None, true) => Judgement::Fail(format!(
-                "the worker stayed alive with its request for {} open, but after the response was released ({}) no notification was listed within {}s: the handler does not show one for this response, or `showNotification` rejected",
+                "the worker stayed alive with its request for {} open, but after the response was released ({}) {}: the handler does not show one for this response, or `showNotification` rejected",
                 o.background,
                 o.run.hold_end.map_or("its end unknown", |e| e.describe()),
-                NOTIFICATION_BOUND.as_secs()
+                match &o.completed {
+                    Some(status) => format!("its push event completed ({status}) and Chromium displayed no notification"),
+                    None => "its push event had not completed within the scenario's wait and Chromium displayed no notification".to_string(),
+                }
             )),
         }
     }
@@ -206,6 +235,7 @@ impl Check for PushHandled {
 mod tests {
     use super::*;
     use crate::scenario::{HoldEnd, IDLE_TERMINATION_BOUND};
+    use std::time::Duration;
 
     fn observation(ended: Option<u64>, titles: &[&str]) -> Observation {
         Observation {
@@ -222,6 +252,8 @@ mod tests {
                 alive_for: IDLE_TERMINATION_BOUND,
             },
             notifications: titles.iter().map(|t| t.to_string()).collect(),
+            completed: Some("Success".into()),
+            unfinished: false,
         }
     }
 

@@ -340,7 +340,7 @@ impl ScenarioPage {
 
     /// Grants `origin` the notifications permission in this page's browser context (CDP
     /// `Browser.setPermission`), as a user who accepted the prompt: headless Chromium 156
-    /// then shows a worker's notifications and lists them in `getNotifications()`.
+    /// then shows a worker's notifications (and logs them, see `record_background_services`).
     pub async fn grant_notifications(&self, origin: &str) -> Result<(), BrowserError> {
         let mut params = SetPermissionParams::new(
             PermissionDescriptor {

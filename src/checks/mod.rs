@@ -40,4 +40,5 @@ define_checks! {
     SyncCompletes(sync_completes),
     InstallUnderQuota(install_under_quota),
     UpdateModeSwitch(update_mode_switch),
+    DeployWindow(deploy_window),
 }

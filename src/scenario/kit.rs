@@ -9,7 +9,7 @@ use crate::browser::{
     BrowserError, BrowserSession, CacheInfo, DeployOfScript, LoadInFlight, ScenarioPage,
     VersionStatus,
 };
-use crate::server::FixtureServer;
+use crate::server::{FixtureServer, WindowMix};
 use crate::spec::{Spec, VisitKind};
 use crate::timeline::{CacheSnapshot, NavigationAction, StorageUsage, Timeline, TimelineEvent};
 
@@ -194,6 +194,21 @@ impl Scenario {
         drop(served);
         self.record(TimelineEvent::Deploy {
             deploy: name.to_string(),
+        });
+        Ok(())
+    }
+
+    /// Starts a non-atomic rollout from `from` to `to` (see [`WindowMix`]); the next
+    /// [`Self::deploy`] ends it.
+    pub fn deploy_window(&self, from: &str, to: &str, mix: WindowMix) -> Result<(), ScenarioError> {
+        self.server.deploy_window(from, to, mix)?;
+        let mut served = self.served.lock().unwrap_or_else(|p| p.into_inner());
+        if !served.iter().any(|d| d == to) {
+            served.push(to.to_string());
+        }
+        drop(served);
+        self.record(TimelineEvent::Deploy {
+            deploy: format!("{from} and {to} mixed"),
         });
         Ok(())
     }

@@ -35,5 +35,5 @@ pub use crate::browser::{
 };
 pub use crate::server::{
     preset_facts, shared_ttl, HoldEnd, HoldRule, RequestRecord, Routed, Stall, UrlPattern,
-    UserFrom, SESSION_COOKIE,
+    UserFrom, WindowMix, SESSION_COOKIE,
 };

@@ -187,7 +187,37 @@ impl Scenario {
             .values()
             .filter(|v| v.deploy.as_deref() == Some(&*served))
             .max_by_key(|v| v.seq);
+        let active = state.active().and_then(|a| a.deploy.clone());
         match known {
+            // An earlier install of this script failed while another script stays active: the
+            // update check compares with the active worker, not the failed one, so Chromium
+            // installs it again; wait for that retry (seen in a rollout window: the install
+            // that fails while the rollout is on succeeds after it).
+            Some(v)
+                if v.status == VersionStatus::Redundant
+                    && active.as_deref().is_some_and(|a| a != served)
+                    && !self.same_worker_script(active.as_deref(), &served) =>
+            {
+                let failed = v.seq;
+                self.note(format!(
+                    "{served}'s worker failed before: waiting for Chromium's retry"
+                ));
+                let state = self
+                    .page
+                    .wait_for_sw(
+                        &format!("{served}'s worker to be installed again"),
+                        self.wait,
+                        |s| {
+                            s.versions.values().any(|v| {
+                                v.deploy.as_deref() == Some(&*served)
+                                    && v.seq > failed
+                                    && v.status >= VersionStatus::Installed
+                            })
+                        },
+                    )
+                    .await?;
+                return Ok(self.settle_new_version(&served, state, request.seq).await);
+            }
             // Seen at an earlier check: this one finds it unchanged, and its state is settled.
             Some(v) if v.status >= VersionStatus::Installed => {
                 return Ok(self.settled_update(&served, &state, request.seq).await)
@@ -234,6 +264,18 @@ impl Scenario {
         std::iter::once(main.clone())
             .chain(imported_scripts(&String::from_utf8_lossy(&source)))
             .all(|path| bytes(from, &path) == bytes(to, &path))
+    }
+
+    /// Whether deploys `a` and `b` serve the same worker script bytes.
+    fn same_worker_script(&self, a: Option<&str>, b: &str) -> bool {
+        let deploys = self.server.deploys();
+        let script = |name: &str| {
+            deploys
+                .get(name)
+                .ok()
+                .and_then(|d| d.lookup(&self.spec.service_worker).map(|f| f.bytes.clone()))
+        };
+        a.is_some_and(|a| script(a).is_some() && script(a) == script(b))
     }
 
     fn worker_script_unchanged(&self, served: &str, state: &SwState) -> bool {

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::spec::HeaderRule;
 
 use super::deploy_set::{DeployFiles, DeploySet};
+use super::deploy_window::{DeployWindow, WindowMix};
 use super::edge_cache::EdgeCache;
 use super::error::ServerError;
 use super::host::{preset_facts, Routed};
@@ -32,6 +33,8 @@ struct HeaderRuleMatcher {
 struct Shared {
     deploys: Arc<DeploySet>,
     active: RwLock<Arc<DeployFiles>>,
+    /// A non-atomic rollout in progress: while set, it picks the deploy of each request.
+    window: RwLock<Option<Arc<DeployWindow>>>,
     rules: Vec<HeaderRuleMatcher>,
     log: Arc<RequestLog>,
     edge: EdgeCache,
@@ -94,6 +97,7 @@ impl FixtureServer {
         let shared = Arc::new(Shared {
             deploys,
             active: RwLock::new(first),
+            window: RwLock::new(None),
             rules,
             log: Arc::new(RequestLog::default()),
             edge,
@@ -127,14 +131,42 @@ impl FixtureServer {
         format!("{}{path}", self.origin())
     }
 
-    /// Switches to deploy `name`; every later request sees only its files.
+    /// Switches to deploy `name`; every later request sees only its files (a deploy window
+    /// in progress ends).
     pub fn deploy(&self, name: &str) -> Result<(), ServerError> {
         let next = self.shared.deploys.get(name)?;
+        self.set_active(next);
+        Ok(())
+    }
+
+    fn set_active(&self, next: Arc<DeployFiles>) {
+        *self
+            .shared
+            .window
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = None;
         *self
             .shared
             .active
             .write()
             .unwrap_or_else(|p| p.into_inner()) = next;
+    }
+
+    /// Starts a non-atomic rollout from deploy `from` to deploy `to`: until the next
+    /// [`Self::deploy`], each request is answered by the deploy `mix` picks (and logged with
+    /// it).
+    pub fn deploy_window(&self, from: &str, to: &str, mix: WindowMix) -> Result<(), ServerError> {
+        let (from, to) = (self.shared.deploys.get(from)?, self.shared.deploys.get(to)?);
+        *self
+            .shared
+            .active
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = from.clone();
+        *self
+            .shared
+            .window
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(DeployWindow::new(from, to, mix)));
         Ok(())
     }
 
@@ -154,11 +186,7 @@ impl FixtureServer {
                 .mutated(worker_path, generation)?,
         );
         let label = next.name.clone();
-        *self
-            .shared
-            .active
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = next;
+        self.set_active(next);
         Ok(label)
     }
 
@@ -244,12 +272,20 @@ impl Drop for FixtureServer {
 
 async fn serve(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     // One snapshot of the active deploy per request: a deploy switch mid-request cannot mix.
-    let deploy = shared
-        .active
+    let path = req.uri().path().to_string();
+    let window = shared
+        .window
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    let path = req.uri().path().to_string();
+    let deploy = match window {
+        Some(window) => window.pick(&path),
+        None => shared
+            .active
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
+    };
     let path_and_query = req
         .uri()
         .path_and_query()

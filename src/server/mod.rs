@@ -2,6 +2,7 @@
 //! deploys atomically, sets per-path headers, and logs every request for checks to wait on.
 
 mod deploy_set;
+mod deploy_window;
 mod edge_cache;
 mod error;
 mod fixture_server;
@@ -10,6 +11,7 @@ mod request_log;
 mod runtime_hooks;
 
 pub use deploy_set::{DeployFiles, DeploySet};
+pub use deploy_window::{seeded_choice, WindowMix};
 pub use edge_cache::{shared_ttl, CdnDefault, EdgeCache};
 pub use error::ServerError;
 pub use fixture_server::FixtureServer;

@@ -6,6 +6,8 @@
 //! quota, on every visit; one keyed by revision adds only what changed.
 //!
 //! `update-mode-switch`: N's page against N+1's worker when the two take updates differently.
+//!
+//! `deploy-window`: a rollout that serves N and N+1 mixed for a while.
 
 use swgate::outcome::Verdict;
 
@@ -117,4 +119,52 @@ fn from_all_catches_an_upgrade_that_breaks_only_from_two_releases_back() {
         );
     }
     assert_eq!(s.results.len(), 4);
+}
+
+/// A rollout that is not atomic: v2's sw.js is live while v2's index.html is still v1's (and,
+/// for the verified app, a seeded per-request mix of v1 and v2). A Workbox-shaped precache
+/// that stores whatever answers keeps v1's page under v2's revision for good; one that checks
+/// each response against its revision fails the install during the window and succeeds after.
+#[test]
+fn a_rollout_window_poisons_a_trusting_precache_and_not_a_verifying_one() {
+    let s = run_specs(&[
+        "specs/deploy-window-trusting.yaml",
+        "specs/deploy-window-verified.yaml",
+    ]);
+    let mut seen = 0;
+    for r in &s.results {
+        let expected: (Verdict, &[&str]) = match (r.spec.as_str(), r.message.contains("seed 7")) {
+            ("deploy-window-trusting", _) => (
+                Verdict::Fail,
+                &[
+                    "after a rollout window of 2 visits (v2's /sw.js first, every file v1 also has still v1's), v2's caches hold what v2 does not serve: /index.html?__WB_REVISION__=3a8e6c158657a03e06da1e77dab49d75022a5f8420d9b95dd95b97e0b11861ba in cache `precache` holds v1's bytes; after 3 reloads with v2 everywhere the page still shows v1 (document from service worker (cache \"precache\"), worker v2 controls the page). The worker stored whatever answered during the rollout: check each precached response against its revision",
+                ],
+            ),
+            ("deploy-window-verified", false) => (
+                Verdict::Pass,
+                &["after a rollout window of 2 visits (v2's /sw.js first, every file v1 also has still v1's), a returning user on v1 reached v2 on reload 2 with v2 everywhere, and no cache holds bytes v2 does not serve (2 entries written since the window checked against v2's files)"],
+            ),
+            ("deploy-window-verified", true) => (
+                Verdict::Pass,
+                &["after a rollout window of 3 visits (v1 and v2 mixed request by request (seed 7)), a returning user on v1 reached v2 on reload 2 with v2 everywhere"],
+            ),
+            other => panic!("unexpected result {other:?}"),
+        };
+        seen += 1;
+        assert_eq!(
+            r.verdict, expected.0,
+            "{} › {}: {}",
+            r.spec, r.check, r.message
+        );
+        for part in expected.1 {
+            assert!(
+                r.message.contains(part),
+                "{} › {}: {}",
+                r.spec,
+                r.check,
+                r.message
+            );
+        }
+    }
+    assert_eq!(seen, 3);
 }

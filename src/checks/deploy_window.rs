@@ -316,17 +316,3 @@ impl Check for DeployWindow {
         ))
     }
 }
-
-#[cfg(test)]
-mod tests {
-
-    #[test]
-    fn mixed_windows_take_no_first_paths() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let src = "name: w\ndeploys:\n  v1: ../fixtures/apps/deploy-window-verified/v1\n  v2: ../fixtures/apps/deploy-window-verified/v2\nchecks:\n  - deploy-window: { mode: mixed, first: [/ngsw.json] }\n";
-        let err = crate::spec::parse_spec::<crate::checks::CheckConfig>(&root.join("specs/w.yaml"), src)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("`first` names what a `worker-first` window"), "{err}");
-    }
-}

@@ -506,3 +506,44 @@ fn workbox_uses_a_leftover_navigation_preload_and_passes() {
          `true`))",
     );
 }
+
+/// A rollout that serves the new worker (or Angular's manifest) before the rest of the
+/// release: Workbox's precache stores whatever answers under the new revision
+/// (GoogleChrome/workbox#3286) and the user is stuck on v1's page; Angular's worker checks each
+/// download against the hash in `ngsw.json`, refuses v1's bytes and gets v2 after the rollout.
+#[test]
+fn a_rollout_window_poisons_workboxs_precache_and_not_angulars() {
+    real_corpus();
+    let s = run_specs(&[
+        "tests/real/specs/window-workbox-generatesw.yaml",
+        "tests/real/specs/window-angular-ngsw.yaml",
+    ]);
+    let mut seen = 0;
+    for r in &s.results {
+        let (verdict, part) = match (r.spec.as_str(), r.message.contains("seed 7")) {
+            ("window-workbox-generatesw", false) => (
+                Verdict::Fail,
+                "after a rollout window of 2 visits (v2's /sw.js first, every file v1 also has still v1's), v2's caches hold what v2 does not serve: /app.js?__WB_REVISION__=75f6b1b3eae6dd42e7350de2b7e1cc4b in cache `workbox-precache-v2-<origin>/` holds v1's bytes; /index.html?__WB_REVISION__=101891b2078440b564fd5e476447a373 in cache `workbox-precache-v2-<origin>/` holds v1's bytes; after 3 reloads with v2 everywhere the page still shows v1",
+            ),
+            ("window-angular-ngsw", false) => (
+                Verdict::Pass,
+                "after a rollout window of 2 visits (v2's /ngsw-worker.js and /ngsw.json first, every file v1 also has still v1's), a returning user on v1 reached v2 on reload 2 with v2 everywhere, and no cache holds bytes v2 does not serve",
+            ),
+            ("window-angular-ngsw", true) => (
+                Verdict::Pass,
+                "after a rollout window of 3 visits (v1 and v2 mixed request by request (seed 7)), a returning user on v1 reached v2 on reload 2 with v2 everywhere, and no cache holds bytes v2 does not serve",
+            ),
+            other => panic!("unexpected result {other:?}"),
+        };
+        seen += 1;
+        assert!(
+            r.verdict == verdict && r.message.starts_with(part),
+            "{} › {}: {:?} {}",
+            r.spec,
+            r.check,
+            r.verdict,
+            r.message
+        );
+    }
+    assert_eq!(seen, 3);
+}

@@ -14,7 +14,8 @@ use chromiumoxide::cdp::browser_protocol::network::{
     EnableParams as NetworkEnable, GetResponseBodyParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{
-    AddScriptToEvaluateOnNewDocumentParams, NavigateParams, ReloadParams,
+    AddScriptToEvaluateOnNewDocumentParams, GetNavigationHistoryParams, NavigateParams,
+    ReloadParams,
 };
 use chromiumoxide::cdp::browser_protocol::service_worker::{
     EnableParams as SwEnable, SkipWaitingParams, UpdateRegistrationParams,
@@ -588,6 +589,19 @@ impl ScenarioPage {
             },
             _ = exit.wait_for(|s| s.is_some()) => Err(self.exited()),
         }
+    }
+
+    /// Makes the page's state include every event Chromium sent before now: a CDP round trip
+    /// (its answer comes after those events on the socket), then [`Self::flush`]. Errors of
+    /// the round trip are ignored (a page mid-navigation still answers this one).
+    pub async fn sync_events(&self) {
+        let _ = self
+            .call(
+                "Page.getNavigationHistory (event barrier)",
+                self.page.execute(GetNavigationHistoryParams::default()),
+            )
+            .await;
+        self.flush().await;
     }
 
     /// Waits until every CDP event received so far is reflected in the page's state: call it

@@ -184,7 +184,33 @@ impl Check for VersionSkew {
         }
         let page = &s.tabs()[tab];
         let (console_from, requests_from) = marks(page);
-        let outcome = action.perform(s, page, s.wait()).await?;
+        let mut outcome = action.perform(s, page, s.wait()).await;
+        // An app that reloads its tabs when the new worker takes control (vite-plugin-pwa's
+        // `autoUpdate`) can do so while the action runs: the action then meets a document whose
+        // scripts have not run yet ("window.loadSettings is not a function", 1 of 12 loaded
+        // runs) or a navigation. That tab is on N+1, no longer a tab left under N: the action
+        // is done again once its newest document has loaded. The tab opened with one document,
+        // so a second one is the app's own navigation.
+        if !matches!(outcome, Ok(ActionOutcome::Done)) {
+            page.sync_events().await;
+            let documents = page.network().documents();
+            if documents > 1 {
+                page.wait_for_network(
+                    "the reloaded tab's document to finish loading",
+                    s.wait(),
+                    |log| log.settled_document_after(documents - 1).is_some(),
+                )
+                .await?;
+                // Its scripts run before `load`; the action needs them.
+                page.evaluate(
+                    "document.readyState === 'complete' || new Promise((r) => addEventListener('load', () => r(true), { once: true }))",
+                )
+                .await?;
+                s.note("the app reloaded the tab left open under the old deploy: doing the action again on the reloaded page");
+                outcome = action.perform(s, page, s.wait()).await;
+            }
+        }
+        let outcome = outcome?;
 
         let origin = s.origin();
         // URLs the failure names ("Failed to fetch dynamically imported module: URL"): their

@@ -216,7 +216,7 @@ impl Scenario {
     /// Opens the spec's start page and waits for it to load.
     pub async fn open_start(&self) -> Result<(), ScenarioError> {
         let url = self.server.url(&self.spec.start);
-        self.mark_navigation();
+        self.mark_navigation().await;
         self.page().navigate(&url).await?;
         self.navigated(self.page_tab(), NavigationAction::Open, &self.spec.start)
             .await;
@@ -225,7 +225,7 @@ impl Scenario {
 
     /// Reloads as a user does and waits for the load.
     pub async fn reload(&self) -> Result<(), ScenarioError> {
-        self.mark_navigation();
+        self.mark_navigation().await;
         self.page().reload().await?;
         self.navigated(self.page_tab(), NavigationAction::Reload, "")
             .await;
@@ -257,7 +257,7 @@ impl Scenario {
         match self.visit {
             VisitKind::Reload => self.reload().await?,
             VisitKind::Navigate => {
-                self.mark_navigation();
+                self.mark_navigation().await;
                 self.page().navigate(&url).await?;
                 self.navigated(self.page_tab(), NavigationAction::Navigate, &start)
                     .await;
@@ -296,7 +296,7 @@ impl Scenario {
                     action: NavigationAction::Leave,
                     path: String::new(),
                 });
-                self.mark_navigation();
+                self.mark_navigation().await;
                 let documents = self.page().network().documents();
                 let restored = self.page().go_back(&url, self.wait).await?;
                 if restored {
@@ -350,7 +350,7 @@ impl Scenario {
     /// Starts a reload without waiting for it, for checks that judge how long the load takes;
     /// the next [`Self::page_version`] judges this reload's document.
     pub async fn start_reload(&self) -> Result<LoadInFlight, ScenarioError> {
-        self.mark_navigation();
+        self.mark_navigation().await;
         Ok(self.page().start_reload().await?)
     }
 
@@ -376,8 +376,14 @@ impl Scenario {
             .store(documents_before, Ordering::SeqCst);
     }
 
-    pub(super) fn mark_navigation(&self) {
+    /// Records where the next navigation's document will be in the page's network log. The
+    /// count comes after a CDP round trip and a flush, so it includes a document the app asked
+    /// for just before (vite-plugin-pwa's reload on `controlling`, 160 ms before swgate's own
+    /// reload): counted without the barrier, that document was judged as the visit's, and
+    /// its page read as "one of v1, v2" (1 of 8 loaded runs).
+    pub(super) async fn mark_navigation(&self) {
         *self.restored.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.page().sync_events().await;
         self.documents_before
             .store(self.page().network().documents(), Ordering::SeqCst);
     }

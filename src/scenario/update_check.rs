@@ -203,18 +203,7 @@ impl Scenario {
                     "{served}'s worker failed before: waiting for Chromium's retry"
                 ));
                 let state = self
-                    .page
-                    .wait_for_sw(
-                        &format!("{served}'s worker to be installed again"),
-                        self.wait,
-                        |s| {
-                            s.versions.values().any(|v| {
-                                v.deploy.as_deref() == Some(&*served)
-                                    && v.seq > failed
-                                    && v.status >= VersionStatus::Installed
-                            })
-                        },
-                    )
+                    .await_installed(&served, Some(failed), "to be installed again")
                     .await?;
                 return Ok(self.settle_new_version(&served, state, request.seq).await);
             }
@@ -230,19 +219,29 @@ impl Scenario {
             None => {}
         }
         let state = self
-            .page
-            .wait_for_sw(
-                &format!("{served}'s worker to finish installing"),
-                self.wait,
-                |s| {
-                    s.versions.values().any(|v| {
-                        v.deploy.as_deref() == Some(&*served)
-                            && v.status >= VersionStatus::Installed
-                    })
-                },
-            )
+            .await_installed(&served, None, "to finish installing")
             .await?;
         Ok(self.settle_new_version(&served, state, request.seq).await)
+    }
+
+    /// Waits (bounded) for a version of `deploy`'s worker, newer than version `after` when
+    /// given, to finish installing (or fail); `what` ends the timeout's description.
+    async fn await_installed(
+        &self,
+        deploy: &str,
+        after: Option<usize>,
+        what: &str,
+    ) -> Result<SwState, ScenarioError> {
+        Ok(self
+            .page
+            .wait_for_sw(&format!("{deploy}'s worker {what}"), self.wait, |s| {
+                s.versions.values().any(|v| {
+                    v.deploy.as_deref() == Some(deploy)
+                        && after.is_none_or(|seq| v.seq > seq)
+                        && v.status >= VersionStatus::Installed
+                })
+            })
+            .await?)
     }
 
     /// Whether `to` serves the worker script and every script it imports (by literal path)

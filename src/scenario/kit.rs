@@ -184,14 +184,18 @@ impl Scenario {
         self.server.origin()
     }
 
-    /// Switches the fixture server to deploy `name`.
-    pub fn deploy(&self, name: &str) -> Result<(), ScenarioError> {
-        self.server.deploy(name)?;
+    /// Records that deploy `name` has been served: only those can be on the page.
+    fn mark_served(&self, name: &str) {
         let mut served = self.served.lock().unwrap_or_else(|p| p.into_inner());
         if !served.iter().any(|d| d == name) {
             served.push(name.to_string());
         }
-        drop(served);
+    }
+
+    /// Switches the fixture server to deploy `name`.
+    pub fn deploy(&self, name: &str) -> Result<(), ScenarioError> {
+        self.server.deploy(name)?;
+        self.mark_served(name);
         self.record(TimelineEvent::Deploy {
             deploy: name.to_string(),
         });
@@ -202,11 +206,7 @@ impl Scenario {
     /// [`Self::deploy`] ends it.
     pub fn deploy_window(&self, from: &str, to: &str, mix: WindowMix) -> Result<(), ScenarioError> {
         self.server.deploy_window(from, to, mix)?;
-        let mut served = self.served.lock().unwrap_or_else(|p| p.into_inner());
-        if !served.iter().any(|d| d == to) {
-            served.push(to.to_string());
-        }
-        drop(served);
+        self.mark_served(to);
         self.record(TimelineEvent::Deploy {
             deploy: format!("{from} and {to} mixed"),
         });
@@ -594,11 +594,7 @@ impl Scenario {
         let label = self
             .server
             .deploy_mutated(name, &self.spec.service_worker, generation)?;
-        let mut served = self.served.lock().unwrap_or_else(|p| p.into_inner());
-        if !served.iter().any(|d| d == name) {
-            served.push(name.to_string());
-        }
-        drop(served);
+        self.mark_served(name);
         self.record(TimelineEvent::Deploy {
             deploy: label.clone(),
         });

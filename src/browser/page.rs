@@ -73,14 +73,18 @@ const REGISTER_HOOK: &str = r#"(() => {
   if (!container) return;
   const proto = Object.getPrototypeOf(container);
   const register = proto.register;
-  const state = { calls: 0, pending: 0 };
+  const state = { calls: 0, pending: 0, fulfilled: 0 };
   Object.defineProperty(globalThis, '__swgateRegister', { value: state });
   proto.register = function (...args) {
     state.calls++;
     state.pending++;
     // The app gets a promise that settles as register's does, and rejects unhandled when the
     // app does not handle it, so Chromium's "Uncaught (in promise)" still reaches the console.
-    return register.apply(this, args).finally(() => { state.pending--; });
+    const registered = register.apply(this, args);
+    // Counted on a branch of its own that swallows nothing the app sees: the app's promise
+    // below still rejects unhandled when the call fails.
+    registered.then(() => { state.fulfilled++; }, () => {});
+    return registered.finally(() => { state.pending--; });
   };
 })();"#;
 
@@ -91,6 +95,8 @@ pub struct RegisterCalls {
     pub calls: u64,
     /// Calls whose promise has not settled yet.
     pub pending: u64,
+    /// Calls whose promise resolved: Chromium holds a registration for each.
+    pub fulfilled: u64,
 }
 
 /// A page in its own browser context, with its service-worker, network and console state.
@@ -207,13 +213,14 @@ impl ScenarioPage {
     pub async fn register_calls(&self) -> Result<RegisterCalls, BrowserError> {
         let v = self
             .evaluate_current(
-                "globalThis.__swgateRegister ? [__swgateRegister.calls, __swgateRegister.pending] : [0, 0]",
+                "globalThis.__swgateRegister ? [__swgateRegister.calls, __swgateRegister.pending, __swgateRegister.fulfilled] : [0, 0, 0]",
             )
             .await?;
         let n = |i: usize| v.get(i).and_then(serde_json::Value::as_u64).unwrap_or(0);
         Ok(RegisterCalls {
             calls: n(0),
             pending: n(1),
+            fulfilled: n(2),
         })
     }
 

@@ -81,6 +81,9 @@ pub struct Navigation {
     pub document_source: String,
     /// Whether the page registered the worker again after the registration was gone.
     pub registered_again: bool,
+    /// Whether the worker the page registered again unregistered itself again while the page
+    /// showed the kill deploy from the network (Angular's kill switches).
+    pub unregistered_itself: bool,
     /// Whether the back/forward cache restored the page (nothing was loaded).
     pub restored: bool,
 }
@@ -89,7 +92,7 @@ impl Navigation {
     fn is_clean(&self) -> bool {
         self.cdp_registrations == 0
             && self.page_registrations == 0
-            && !self.registered_again
+            && (!self.registered_again || self.unregistered_itself)
             && self.caches.is_empty()
             && !self.document_source.starts_with("service worker")
     }
@@ -175,6 +178,7 @@ impl Check for KillSwitch {
         for number in 1..=self.navigations {
             let since = s.server().log().len();
             let versions_before = s.sw_state().versions.len();
+            let live_before = s.sw_state().live_registrations().next().is_some();
             let restored = s.revisit().await?;
             let register = s.await_page_register().await?;
             if register.calls > 0 {
@@ -184,55 +188,57 @@ impl Check for KillSwitch {
                     if register.calls == 1 { "" } else { "s" }
                 ));
             }
-            let page_registrations = s.page_registrations().await?;
-            if page_registrations > 0 && s.sw_state().live_registrations().next().is_none() {
-                // As below: a registration the kill worker removes again at once leaves a new
-                // version behind.
-                s.wait_for_sw("the page's registration to appear in CDP", |st| {
+            // The page registered the worker again when a call of its resolved while no
+            // registration was live: Chromium holds one for each resolved call. Angular's kill
+            // switches keep the app's `register` call; whether that registration still existed
+            // when it was read decided the verdict (tests/real, 7 of 8 runs one way).
+            let registered_again = !live_before && register.fulfilled > 0;
+            let mut unregistered_itself = false;
+            if registered_again {
+                s.note("the page registered the worker again");
+                // A worker that unregisters itself may do so before CDP reports the
+                // registration live: its new version is the lasting sign.
+                s.wait_for_sw("the page's new registration to appear in CDP", |st| {
                     st.live_registrations().next().is_some() || st.versions.len() > versions_before
                 })
                 .await?;
-            }
-            if page_registrations == 0 && s.sw_state().live_registrations().next().is_some() {
-                s.wait_for_sw("Chromium to delete the unregistered registration", |st| {
-                    st.live_registrations().next().is_none()
-                })
-                .await?;
-            }
-            let version = s.page_version().await?;
-            let mut registered_again = false;
-            if page_registrations == 0 {
-                // The page may register the worker again from a script that runs after load
-                // (Angular's kill-switch deploys keep the app's `register` call): whether the
-                // registration exists when it is read was a race (tests/real, 1 run in 2). A
-                // script request is the signal when there is one; re-registering a scope that
-                // is still being uninstalled revives it without any request, and nothing says
-                // "will never register", so a short quiet period bounds the wait (as
-                // `WAITING_GRACE` does for waiting workers) and the registrations are read
-                // again after it.
-                let sw = s.spec().service_worker.clone();
-                registered_again = s
-                    .server()
-                    .log()
-                    .wait_for(
-                        since,
-                        "the page to register the worker again",
-                        WAITING_GRACE,
-                        |r| r.is_worker_script(&sw),
-                    )
-                    .await
-                    .is_ok();
-                if registered_again {
-                    s.note("the page requested the worker script again: it registers the worker");
-                    // A kill worker registered again may unregister itself again before CDP
-                    // is read (seen with new tabs): a new version is the lasting sign.
-                    s.wait_for_sw("the page's new registration to appear", |st| {
+                s.settle_workers().await?;
+                let shown = s.page_version().await?;
+                if shown.shown() == Some(&*kill) && shown.document.source == "network" {
+                    // The kill deploy's own worker may unregister itself again: Angular's does
+                    // ~10 ms after activating, when ngsw.json answers 404 (or at once, the
+                    // safety worker). The new version has settled, so what it does next comes
+                    // at once or not at all; `WAITING_GRACE` bounds "at once".
+                    unregistered_itself = s
+                        .page()
+                        .wait_for_sw(
+                            "the worker the page registered again to unregister itself",
+                            WAITING_GRACE,
+                            |st| st.live_registrations().next().is_none(),
+                        )
+                        .await
+                        .is_ok();
+                    if unregistered_itself {
+                        s.note("the worker the page registered again unregistered itself");
+                    }
+                }
+            } else {
+                let page_registrations = s.page_registrations().await?;
+                if page_registrations > 0 && s.sw_state().live_registrations().next().is_none() {
+                    s.wait_for_sw("the page's registration to appear in CDP", |st| {
                         st.live_registrations().next().is_some()
                             || st.versions.len() > versions_before
                     })
                     .await?;
                 }
+                if page_registrations == 0 && s.sw_state().live_registrations().next().is_some() {
+                    s.wait_for_sw("Chromium to delete the unregistered registration", |st| {
+                        st.live_registrations().next().is_none()
+                    })
+                    .await?;
+                }
             }
+            let version = s.page_version().await?;
             let page_registrations = s.page_registrations().await?;
             let navigation = Navigation {
                 number,
@@ -243,6 +249,7 @@ impl Check for KillSwitch {
                 shown: version.shown().map(str::to_owned),
                 document_source: version.document.source.clone(),
                 registered_again,
+                unregistered_itself,
                 restored,
             };
             s.note(format!("navigation {number}: {}", navigation.evidence()));
@@ -256,7 +263,12 @@ impl Check for KillSwitch {
                 // Nothing was navigated, so Chromium makes no update check to wait for.
                 s.note("no update check follows a page restored from the back/forward cache");
             } else if live {
-                let update = s.await_update_check(since).await?;
+                let mut update = s.await_update_check(since).await?;
+                if update == UpdateCheck::Waiting
+                    && s.await_activation_after_app_idle(since, &from, &kill).await?
+                {
+                    update = UpdateCheck::Activated;
+                }
                 if update == UpdateCheck::Unchanged {
                     // An app that updates through its own manifest (Angular) acts on a missing
                     // one in its own update check, ~5 s after the last fetch.
@@ -284,8 +296,16 @@ impl Check for KillSwitch {
 
     fn judge(&self, o: &Observation) -> Judgement {
         if let Some(n) = o.seen.iter().find(|n| n.is_clean()) {
+            let again = if n.registered_again {
+                format!(
+                    "; `{}`'s page registers the worker again, and that worker unregistered itself again at once, so no worker stays",
+                    o.kill
+                )
+            } else {
+                String::new()
+            };
             return Judgement::Pass(format!(
-                "the origin was clean on {} {} of {} after `{}` was deployed: no registration (CDP and the page agree), no caches, document from {}",
+                "the origin was clean on {} {} of {} after `{}` was deployed: no registration (CDP and the page agree), no caches, document from {}{again}",
                 o.kind.noun(), n.number, o.navigations, o.kill, n.document_source
             ));
         }
@@ -421,6 +441,7 @@ mod tests {
                 "service worker (cache \"shell-v1\")".into()
             },
             registered_again: false,
+            unregistered_itself: false,
             restored: false,
         }
     }

@@ -17,6 +17,8 @@ use crate::spec::strip_query;
 use super::cache_entries::CacheEntryOrigin;
 use super::error::ScenarioError;
 use super::kit::Scenario;
+use super::update_check::WAITING_GRACE;
+use crate::browser::VersionStatus;
 
 impl Scenario {
     /// The URL path of the app's own update manifest, when the app has one: `ngsw.json` beside
@@ -203,6 +205,97 @@ impl Scenario {
             self.note("the app's worker unregistered itself");
         }
         Ok(())
+    }
+
+    /// For an app with its own manifest, after an update check left `deploy`'s worker waiting
+    /// (the app installed on `from`): whether it activates once the app's worker is idle.
+    ///
+    /// Angular's worker extends every fetch event until its idle queue has run (~5 s after the
+    /// last fetch event), and Chromium activates even a worker that called `skipWaiting()` only
+    /// once the active worker has no event in flight (measured in tests/real: Angular's
+    /// `safety-worker.js` stayed `installed` through every visit made 2 s apart, and activated
+    /// once the queue had run). The queue begins with the app's update check (its
+    /// manifest request); when that found a manifest other than `from`'s, the queue downloads
+    /// that version first, and the control cache's record of it is the signal that the download
+    /// is through. Then the waiting worker gets the bound below to activate: one without
+    /// `skipWaiting()` never does while a page is open, and that is the answer, not a timeout.
+    /// Another app: `false` at once.
+    pub async fn await_activation_after_app_idle(
+        &self,
+        since: usize,
+        from: &str,
+        deploy: &str,
+    ) -> Result<bool, ScenarioError> {
+        let Some(manifest) = self.app_manifest() else {
+            return Ok(false);
+        };
+        let before = self
+            .app_latest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(request) = self.app_update_check(since).await? else {
+            return Ok(false);
+        };
+        let deploys = self.server().deploys();
+        let manifest_of = |name: &str| {
+            deploys
+                .get(name)
+                .ok()
+                .and_then(|d| d.lookup(&manifest).map(|f| f.bytes.clone()))
+        };
+        if request.status == 200 && manifest_of(&request.deploy) != manifest_of(from) {
+            self.await_latest(
+                |latest| Some(latest) != before.as_deref(),
+                &format!(
+                    "the app's worker to download the version {} announced",
+                    request.deploy
+                ),
+            )
+            .await?;
+            self.note(format!(
+                "the app's worker downloaded {}'s version; its idle queue is through",
+                request.deploy
+            ));
+        }
+        let left = |s: &crate::browser::SwState| {
+            s.versions
+                .values()
+                .filter(|v| v.deploy.as_deref() == Some(deploy))
+                .max_by_key(|v| v.seq)
+                .is_some_and(|v| v.status >= VersionStatus::Activated)
+        };
+        // After the download is recorded, Angular's queue still runs its cleanup: the safety
+        // worker activated 0.8-1.0 s later on an idle machine. A worker that calls
+        // `skipWaiting()` will activate, so it gets the scenario's bound; one that does not
+        // cannot while a page is open, so it gets only the grace.
+        let skips = deploys
+            .get(deploy)
+            .ok()
+            .and_then(|d| {
+                d.lookup(&self.spec().service_worker)
+                    .map(|f| String::from_utf8_lossy(&f.bytes).contains("skipWaiting("))
+            })
+            .unwrap_or(false);
+        let bound = if skips { self.wait() } else { WAITING_GRACE };
+        let activated = self
+            .page
+            .wait_for_sw(
+                &format!("{deploy}'s waiting worker to activate once the app's worker is idle"),
+                bound,
+                left,
+            )
+            .await
+            .is_ok();
+        self.note(if activated {
+            format!("{deploy}'s waiting worker activated once the app's worker was idle")
+        } else {
+            format!(
+                "{deploy}'s worker still waits {:.0}s after the app's worker went idle",
+                bound.as_secs_f64()
+            )
+        });
+        Ok(activated)
     }
 
     /// The first request for `manifest` (any query) at or after log position `since`, waited

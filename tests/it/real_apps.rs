@@ -397,19 +397,54 @@ fn vite_plugin_pwa_auto_update_prunes_by_entries() {
     );
 }
 
-/// Angular's documented kill switch (ngsw.json answering 404): swgate waits for Angular's own
-/// update check, and the worker deletes its caches and unregisters. Whether the kill deploy's
-/// page has registered the worker again when the origin is read still varies (1 run in 5
-/// idle), so the verdict is not asserted; the timeline is.
+/// Angular's two documented kill switches, with the kill deploy's page still calling
+/// `register('ngsw-worker.js')` as an app that only follows Angular's docs does:
+/// - `kill-404` (no ngsw.json): the worker script is unchanged, so swgate waits for Angular's own
+///   update check; the worker deletes its caches and unregisters. The next visit loads the kill
+///   page from the network, which registers the worker again, and that worker unregisters itself
+///   ~10 ms after activating (its first read of ngsw.json answers 404).
+/// - `kill-safety` (safety-worker.js served as ngsw-worker.js): the safety worker installs and
+///   waits, although it calls `skipWaiting()`, until v1's worker has run its idle queue (Angular
+///   extends every fetch event until then, ~5 s after the last one); then it activates, deletes
+///   the caches and unregisters, and its own page's registration unregisters itself again.
+///
+/// Both pass on visit 2, every time: before, the verdict depended on whether the page's new
+/// registration was read before its worker removed it (1 PASS in 8 runs, 4 messages), and the
+/// safety worker was judged while v1's worker still held it waiting (FAIL every run).
 #[test]
-fn angulars_404_kill_switch_acts_on_its_own_update_check() {
+fn angulars_kill_switches_reach_existing_clients() {
     real_corpus();
     let s = run_specs(&["tests/real/specs/angular-ngsw-kill.yaml"]);
+    for (line, kill) in [(16, "kill-404"), (18, "kill-safety")] {
+        let clean = |kind: &str| {
+            format!(
+                "{kind} 2 of 3 after `{kill}` was deployed: no registration (CDP and the page \
+                 agree), no caches, document from network; `{kill}`'s page registers the worker \
+                 again, and that worker unregistered itself again at once, so no worker stays"
+            )
+        };
+        assert_verdict(
+            &s,
+            &format!("kill-switch @{line}"),
+            Verdict::Pass,
+            &format!(
+                "new-tab: the origin was clean on {} | reload: the origin was clean on {}",
+                clean("new-tab visit"),
+                clean("reload")
+            ),
+        );
+    }
     let r = result(&s, "kill-switch @16");
     let steps = swgate::timeline::detail_log(&r.timeline).join("\n");
     assert!(
         steps.contains("the app's update check: /ngsw.json answered 404 by kill-404")
             && steps.contains("the app's worker unregistered itself"),
+        "{steps}"
+    );
+    let r = result(&s, "kill-switch @18");
+    let steps = swgate::timeline::detail_log(&r.timeline).join("\n");
+    assert!(
+        steps.contains("kill-safety's waiting worker activated once the app's worker was idle"),
         "{steps}"
     );
 }

@@ -6,6 +6,11 @@
 //! does. Once the page no longer sees a registration, Chromium deletes it only after the last
 //! controlled page is gone, so the check waits for CDP's `isDeleted` before judging: without
 //! that wait the verdict would depend on how fast the deletion event arrives.
+//!
+//! A kill deploy's page may register the worker again (Angular's kill switches keep the app's
+//! `register` call). That visit is clean only if the new worker unregisters itself again at
+//! once, and the check waits for the new version to settle and for that removal, bounded,
+//! rather than reading whichever came first (docs/chromium.md, "Real generators").
 
 use serde::Deserialize;
 
@@ -515,6 +520,22 @@ mod tests {
         assert_eq!(
             KillSwitch::default().judge(&o),
             Judgement::Fail("the kill switch did not reach an existing client: after 3 navigations with `kill` deployed, registrations: 1 per CDP, 1 per the page; caches `shell-v1` (2 entries); page shows v1 (document from service worker (cache \"shell-v1\"), worker v1 controls the page); Chromium's update check got 404 for /sw.js, so the old worker stays in control".into())
+        );
+    }
+
+    /// A registration the kill page makes again is clean only when its worker removed it
+    /// again; the pass says so.
+    #[test]
+    fn a_registration_made_again_counts_only_when_it_unregistered_itself() {
+        let mut again = nav(2, true);
+        again.registered_again = true;
+        assert!(!again.is_clean());
+        again.unregistered_itself = true;
+        assert!(again.is_clean());
+        let o = observation(vec![nav(1, false), again], None);
+        assert_eq!(
+            KillSwitch::default().judge(&o),
+            Judgement::Pass("the origin was clean on navigation 2 of 3 after `kill` was deployed: no registration (CDP and the page agree), no caches, document from network; `kill`'s page registers the worker again, and that worker unregistered itself again at once, so no worker stays".into())
         );
     }
 

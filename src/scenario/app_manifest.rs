@@ -269,14 +269,9 @@ impl Scenario {
         // worker activated 0.8-1.0 s later on an idle machine. A worker that calls
         // `skipWaiting()` will activate, so it gets the scenario's bound; one that does not
         // cannot while a page is open, so it gets only the grace.
-        let skips = deploys
-            .get(deploy)
-            .ok()
-            .and_then(|d| {
-                d.lookup(&self.spec().service_worker)
-                    .map(|f| String::from_utf8_lossy(&f.bytes).contains("skipWaiting("))
-            })
-            .unwrap_or(false);
+        let skips = self
+            .worker_script(deploy)
+            .is_some_and(|b| String::from_utf8_lossy(&b).contains("skipWaiting("));
         let bound = if skips { self.wait() } else { WAITING_GRACE };
         let activated = self
             .page

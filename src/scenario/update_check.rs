@@ -266,28 +266,25 @@ impl Scenario {
     }
 
     /// Whether deploys `a` and `b` serve the same worker script bytes.
+    /// The bytes deploy `name` serves at the worker's URL, if it serves one.
+    pub(super) fn worker_script(&self, name: &str) -> Option<bytes::Bytes> {
+        self.server
+            .deploys()
+            .get(name)
+            .ok()
+            .and_then(|d| d.lookup(&self.spec.service_worker).map(|f| f.bytes.clone()))
+    }
+
     fn same_worker_script(&self, a: Option<&str>, b: &str) -> bool {
-        let deploys = self.server.deploys();
-        let script = |name: &str| {
-            deploys
-                .get(name)
-                .ok()
-                .and_then(|d| d.lookup(&self.spec.service_worker).map(|f| f.bytes.clone()))
-        };
-        a.is_some_and(|a| script(a).is_some() && script(a) == script(b))
+        a.is_some_and(|a| {
+            let script = self.worker_script(a);
+            script.is_some() && script == self.worker_script(b)
+        })
     }
 
     fn worker_script_unchanged(&self, served: &str, state: &SwState) -> bool {
-        let deploys = self.server.deploys();
-        let script = |name: &str| {
-            deploys
-                .get(name)
-                .ok()
-                .and_then(|d| d.lookup(&self.spec.service_worker).map(|f| f.bytes.clone()))
-        };
-        let newest = state.newest().and_then(|v| v.deploy.clone());
-        match newest {
-            Some(newest) => script(&newest) == script(served),
+        match state.newest().and_then(|v| v.deploy.as_deref()) {
+            Some(newest) => self.worker_script(newest) == self.worker_script(served),
             None => false,
         }
     }

@@ -64,7 +64,14 @@ impl BrowserError {
     /// replaced) while the call ran: an app that navigates its own tab (a kill switch's
     /// `client.navigate()`) makes this happen at any moment, and reading again is the answer.
     pub(crate) fn is_navigation_race(&self) -> bool {
-        let text = self.to_string();
+        // Chromium's words are in the CDP error, which `Cdp`'s own text leaves out: matched
+        // on `self.to_string()` alone, no CDP error ever counted as a race, and a
+        // `history.back()` whose navigation tore the document down ended in ERROR (1
+        // fresh-clone CI run, both cores busy, Chromium 148).
+        let text = match self {
+            BrowserError::Cdp { source, .. } => source.to_string(),
+            other => other.to_string(),
+        };
         [
             "Inspected target navigated or closed",
             "Execution context was destroyed",
@@ -91,5 +98,23 @@ impl BrowserError {
                 | BrowserError::Connect { .. }
                 | BrowserError::Exited { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chromium's words live in the CDP error under `Cdp`, not in its own text.
+    #[test]
+    fn a_cdp_error_from_a_navigation_counts_as_a_race() {
+        let cdp = |msg: &str| {
+            BrowserError::cdp("evaluating `history.back()`")(
+                chromiumoxide::error::CdpError::ChromeMessage(msg.into()),
+            )
+        };
+        assert!(cdp("Error -32000: Inspected target navigated or closed").is_navigation_race());
+        assert!(cdp("Execution context was destroyed.").is_navigation_race());
+        assert!(!cdp("Error -32601: 'Foo.bar' wasn't found").is_navigation_race());
     }
 }

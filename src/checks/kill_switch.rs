@@ -84,10 +84,10 @@ pub struct Navigation {
     pub shown: Option<String>,
     /// Who answered the document (`network`, `http cache`, `service worker (...)`).
     pub document_source: String,
-    /// Whether the page registered the worker again after the registration was gone.
+    /// Whether the kill deploy's own page, loaded from the network, registered the worker.
     pub registered_again: bool,
-    /// Whether the worker the page registered again unregistered itself again while the page
-    /// showed the kill deploy from the network (Angular's kill switches).
+    /// Whether the worker that page registered unregistered itself again (Angular's kill
+    /// switches).
     pub unregistered_itself: bool,
     /// Whether the back/forward cache restored the page (nothing was loaded).
     pub restored: bool,
@@ -183,7 +183,6 @@ impl Check for KillSwitch {
         for number in 1..=self.navigations {
             let since = s.server().log().len();
             let versions_before = s.sw_state().versions.len();
-            let live_before = s.sw_state().live_registrations().next().is_some();
             let restored = s.revisit().await?;
             let register = s.await_page_register().await?;
             if register.calls > 0 {
@@ -193,14 +192,21 @@ impl Check for KillSwitch {
                     if register.calls == 1 { "" } else { "s" }
                 ));
             }
-            // The page registered the worker again when a call of its resolved while no
-            // registration was live: Chromium holds one for each resolved call. Angular's kill
-            // switches keep the app's `register` call; whether that registration still existed
-            // when it was read decided the verdict (tests/real, 7 of 8 runs one way).
-            let registered_again = !live_before && register.fulfilled > 0;
+            // The kill deploy's own page, loaded from the network, registered the worker again
+            // when a `register()` call of its resolved (Chromium then holds a registration).
+            // Angular's kill switches keep the app's `register` call; whether that registration
+            // still existed when it was read decided the verdict (tests/real, 7 of 8 runs one
+            // way). Whether a registration was live when the visit began is no sign: the kill
+            // worker's own unregistration reached CDP 2 ms after its `activated` (loaded run).
+            let mut registered_again = false;
             let mut unregistered_itself = false;
+            if register.fulfilled > 0 {
+                let shown = s.page_version().await?;
+                registered_again =
+                    shown.shown() == Some(&*kill) && shown.document.source == "network";
+            }
             if registered_again {
-                s.note("the page registered the worker again");
+                s.note("the kill deploy's page registered the worker again");
                 // A worker that unregisters itself may do so before CDP reports the
                 // registration live: its new version is the lasting sign.
                 s.wait_for_sw("the page's new registration to appear in CDP", |st| {
@@ -208,24 +214,21 @@ impl Check for KillSwitch {
                 })
                 .await?;
                 s.settle_workers().await?;
-                let shown = s.page_version().await?;
-                if shown.shown() == Some(&*kill) && shown.document.source == "network" {
-                    // The kill deploy's own worker may unregister itself again: Angular's does
-                    // ~10 ms after activating, when ngsw.json answers 404 (or at once, the
-                    // safety worker). The new version has settled, so what it does next comes
-                    // at once or not at all; `WAITING_GRACE` bounds "at once".
-                    unregistered_itself = s
-                        .page()
-                        .wait_for_sw(
-                            "the worker the page registered again to unregister itself",
-                            WAITING_GRACE,
-                            |st| st.live_registrations().next().is_none(),
-                        )
-                        .await
-                        .is_ok();
-                    if unregistered_itself {
-                        s.note("the worker the page registered again unregistered itself");
-                    }
+                // The kill deploy's own worker may unregister itself again: Angular's does ~10 ms
+                // after activating, when ngsw.json answers 404 (the safety worker in its
+                // `activate`). The new version has settled, so what it does next comes at once
+                // or not at all; `WAITING_GRACE` bounds "at once".
+                unregistered_itself = s
+                    .page()
+                    .wait_for_sw(
+                        "the worker the page registered again to unregister itself",
+                        WAITING_GRACE,
+                        |st| st.live_registrations().next().is_none(),
+                    )
+                    .await
+                    .is_ok();
+                if unregistered_itself {
+                    s.note("the worker the page registered again unregistered itself");
                 }
             } else {
                 let page_registrations = s.page_registrations().await?;

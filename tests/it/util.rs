@@ -66,6 +66,31 @@ pub fn result<'a>(summary: &'a RunSummary, check: &str) -> &'a ScenarioResult {
         .unwrap_or_else(|| panic!("no result for {check}: {summary:#?}"))
 }
 
+/// Asserts the verdict of every scenario the run had: `expected` names each by spec name and
+/// label (`check`, or `check @line`). A scenario the list does not name fails the test too, so
+/// a check added to a real spec gets its verdict asserted (tests/real: every app × check).
+pub fn assert_every_verdict(summary: &RunSummary, expected: &[(&str, &str, Verdict)]) {
+    let mut got: Vec<(&str, &str, Verdict)> = summary
+        .results
+        .iter()
+        .map(|r| (r.spec.as_str(), r.label.as_str(), r.verdict))
+        .collect();
+    let mut want = expected.to_vec();
+    got.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    want.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    if got != want {
+        let messages: Vec<String> = summary
+            .results
+            .iter()
+            .map(|r| format!("{} › {}: {:?}: {}", r.spec, r.label, r.verdict, r.message))
+            .collect();
+        panic!(
+            "verdicts differ\nexpected {want:?}\ngot      {got:?}\n{}",
+            messages.join("\n")
+        );
+    }
+}
+
 /// Asserts a verdict and that the message starts with `message` (the rest may name ports or
 /// timings); shows the scenario's timeline when it does not hold.
 pub fn assert_verdict(summary: &RunSummary, check: &str, verdict: Verdict, message: &str) {

@@ -96,11 +96,7 @@ impl Scenario {
         if request.status != 200 || request.deploy != target {
             return Ok(false);
         }
-        let before = self
-            .app_latest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let before = self.recorded_latest();
         self.await_latest(
             |latest| Some(latest) != before.as_deref(),
             &format!("the app's worker to make {target} its latest version"),
@@ -110,6 +106,14 @@ impl Scenario {
             "the app's worker downloaded {target} and made it its latest version"
         ));
         Ok(true)
+    }
+
+    /// The version the app's worker last recorded as its latest, as swgate last read it.
+    fn recorded_latest(&self) -> Option<Vec<u8>> {
+        self.app_latest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Waits (bounded) until Angular's control cache records a latest version (`/latest` in
@@ -229,22 +233,13 @@ impl Scenario {
         let Some(manifest) = self.app_manifest() else {
             return Ok(false);
         };
-        let before = self
-            .app_latest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let before = self.recorded_latest();
         let Some(request) = self.app_update_check(since).await? else {
             return Ok(false);
         };
-        let deploys = self.server().deploys();
-        let manifest_of = |name: &str| {
-            deploys
-                .get(name)
-                .ok()
-                .and_then(|d| d.lookup(&manifest).map(|f| f.bytes.clone()))
-        };
-        if request.status == 200 && manifest_of(&request.deploy) != manifest_of(from) {
+        if request.status == 200
+            && self.deploy_file(&request.deploy, &manifest) != self.deploy_file(from, &manifest)
+        {
             self.await_latest(
                 |latest| Some(latest) != before.as_deref(),
                 &format!(

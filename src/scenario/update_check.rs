@@ -266,13 +266,18 @@ impl Scenario {
     }
 
     /// Whether deploys `a` and `b` serve the same worker script bytes.
-    /// The bytes deploy `name` serves at the worker's URL, if it serves one.
-    pub(super) fn worker_script(&self, name: &str) -> Option<bytes::Bytes> {
+    /// The bytes deploy `name` serves at `path`, if it has that file.
+    pub(super) fn deploy_file(&self, name: &str, path: &str) -> Option<bytes::Bytes> {
         self.server
             .deploys()
             .get(name)
             .ok()
-            .and_then(|d| d.lookup(&self.spec.service_worker).map(|f| f.bytes.clone()))
+            .and_then(|d| d.lookup(path).map(|f| f.bytes.clone()))
+    }
+
+    /// The bytes deploy `name` serves at the worker's URL, if it serves one.
+    pub(super) fn worker_script(&self, name: &str) -> Option<bytes::Bytes> {
+        self.deploy_file(name, &self.spec.service_worker)
     }
 
     fn same_worker_script(&self, a: Option<&str>, b: &str) -> bool {
